@@ -1,0 +1,16 @@
+module github.com/rules-scratch/rules_scratch
+
+go 1.26
+
+require (
+	github.com/google/go-containerregistry v0.22.1
+	github.com/klauspost/pgzip v1.3.0
+)
+
+require (
+	github.com/google/go-cmp v0.7.0 // indirect
+	github.com/klauspost/compress v1.20.3 // indirect
+	github.com/opencontainers/go-digest v1.0.0 // indirect
+	github.com/opencontainers/image-spec v1.1.1 // indirect
+	golang.org/x/sync v0.22.0 // indirect
+)

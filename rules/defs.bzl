@@ -1,0 +1,19 @@
+"""Public API of rules_scratch: reproducible OCI images built FROM scratch.
+
+Load everything from here; the files under rules/private may change.
+"""
+
+load("//rules/private:go_image.bzl", _go_scratch_image = "go_scratch_image", _go_static_binary = "go_static_binary")
+load("//rules/private:image.bzl", _scratch_image = "scratch_image")
+load("//rules/private:image_info.bzl", _ImageInfo = "ImageInfo")
+load("//rules/private:layer.bzl", _scratch_layer = "scratch_layer")
+load("//rules/private:layer_info.bzl", _LayerInfo = "LayerInfo")
+load("//rules/private:toolchain.bzl", _scratch_toolchain = "scratch_toolchain")
+
+scratch_layer = _scratch_layer
+scratch_image = _scratch_image
+go_scratch_image = _go_scratch_image
+go_static_binary = _go_static_binary
+scratch_toolchain = _scratch_toolchain
+LayerInfo = _LayerInfo
+ImageInfo = _ImageInfo

@@ -1,0 +1,100 @@
+"""go_scratch_image: a Go binary, built static and pure, as a scratch image."""
+
+load("@rules_go//go:def.bzl", "go_binary")
+load(":image.bzl", "scratch_image")
+load(":layer.bzl", "scratch_layer")
+
+_PURE = str(Label("@rules_go//go/config:pure"))
+_STATIC = str(Label("@rules_go//go/config:static"))
+
+def _static_pure_transition_impl(_settings, _attr):
+    # Whatever the command line says: a scratch image has no C library to link against.
+    return {_PURE: True, _STATIC: True}
+
+_static_pure_transition = transition(
+    implementation = _static_pure_transition_impl,
+    inputs = [],
+    outputs = [_PURE, _STATIC],
+)
+
+def _go_static_binary_impl(ctx):
+    binary = ctx.attr.binary[0][DefaultInfo].files_to_run.executable
+    if binary == None:
+        fail("%s: binary %s is not executable; give a go_binary" % (ctx.label, ctx.attr.binary[0].label))
+    out = ctx.actions.declare_file(ctx.label.name)
+    ctx.actions.symlink(output = out, target_file = binary, is_executable = True)
+    return [DefaultInfo(files = depset([out]), executable = out)]
+
+go_static_binary = rule(
+    implementation = _go_static_binary_impl,
+    doc = "Builds `binary` with rules_go's `pure` and `static` settings on, for the target platform.",
+    attrs = {
+        "binary": attr.label(
+            doc = "A go_binary.",
+            mandatory = True,
+            executable = True,
+            cfg = _static_pure_transition,
+        ),
+    },
+    executable = True,
+)
+
+def go_scratch_image(
+        name,
+        binary = None,
+        embed = None,
+        binary_path = None,
+        user = "65532:65532",
+        entrypoint = None,
+        visibility = None,
+        tags = None,
+        testonly = None,
+        **kwargs):
+    """A scratch image that runs one static Go binary.
+
+    Makes `<name>_static` (the binary, static and pure), `<name>_layer` (a layer
+    holding it at `binary_path`) and `<name>` (a `scratch_image`).
+
+    ```starlark
+    go_scratch_image(
+        name = "image",
+        embed = [":hello_lib"],
+    )
+    ```
+
+    Args:
+      name: the image's name.
+      binary: a go_binary to put in the image. Give this or `embed`.
+      embed: go_library targets to build a binary from, as go_binary's `embed`.
+      binary_path: where the binary goes in the image. Default
+        `/app/<binary's name>`; with `embed`, the binary is named after its
+        package's folder, as `go build` would name it.
+      user: the user the binary runs as; default the conventional non-root
+        `65532:65532`.
+      entrypoint: default `[binary_path]`.
+      visibility: of every target made.
+      tags: of every target made.
+      testonly: of every target made.
+      **kwargs: passed to `scratch_image` (cmd, env, labels, layers to add
+        below the binary's, ...).
+    """
+    if (binary == None) == (embed == None):
+        fail("go_scratch_image %s: give exactly one of `binary` (a go_binary) or `embed` (go_library targets)" % name)
+    common = {"tags": tags, "testonly": testonly, "visibility": visibility}
+    if embed != None:
+        binary_name = native.package_name().split("/")[-1] or name
+        binary = name + "_go_binary"
+        go_binary(name = binary, embed = embed, out = binary_name, **common)
+    else:
+        binary_name = native.package_relative_label(binary).name
+    if binary_path == None:
+        binary_path = "/app/" + binary_name
+    go_static_binary(name = name + "_static", binary = binary, **common)
+    scratch_layer(name = name + "_layer", files = {binary_path: name + "_static"}, **common)
+    scratch_image(
+        name = name,
+        layers = kwargs.pop("layers", []) + [name + "_layer"],
+        entrypoint = entrypoint if entrypoint != None else [binary_path],
+        user = user,
+        **dict(kwargs, **common)
+    )

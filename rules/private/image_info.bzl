@@ -1,0 +1,11 @@
+"""ImageInfo: an image written by the scratch tool."""
+
+ImageInfo = provider(
+    doc = "A single-platform OCI image built from scratch.",
+    fields = {
+        "layout": "File (directory): the OCI image layout (`oci-layout`, `index.json`, `blobs/sha256/...`).",
+        "tarball": "File: one tar that is both an OCI layout archive and a `docker load` / `podman load` archive.",
+        "digest": "File: the manifest digest, `sha256:<hex>`, without a newline.",
+        "layers": "list of LayerInfo: the image's layers, bottom first.",
+    },
+)

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/rules-scratch/rules_scratch/tools/image"
+)
+
+func runImage(args []string) error {
+	fs := flag.NewFlagSet("image", flag.ContinueOnError)
+	config := fs.String("config", "", "the image configuration as JSON (see image.Config)")
+	var layers, repoTags repeated
+	fs.Var(&layers, "layer", "a layer as JSON, bottom first (repeatable): "+`{"blob":"l.tar.gz","descriptor":"l.json","created_by":"..."}`)
+	fs.Var(&repoTags, "repo_tag", "a repository:tag to name the image in the tarball (repeatable)")
+	layout := fs.String("layout", "", "directory to write the OCI image layout to")
+	tarball := fs.String("tarball", "", "file to write the OCI layout / docker load archive to")
+	digest := fs.String("digest", "", "file to write the manifest digest (sha256:...) to")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *config == "" || *layout == "" || *tarball == "" || *digest == "" {
+		return fmt.Errorf("--config, --layout, --tarball and --digest are required")
+	}
+	var cfg image.Config
+	if err := decodeStrict(*config, &cfg); err != nil {
+		return fmt.Errorf("bad --config: %w", err)
+	}
+	var ls []image.Layer
+	for _, raw := range layers {
+		var l image.Layer
+		if err := decodeStrict(raw, &l); err != nil {
+			return fmt.Errorf("bad --layer %s: %w", raw, err)
+		}
+		ls = append(ls, l)
+	}
+	img, err := image.Build(cfg, ls)
+	if err != nil {
+		return err
+	}
+	if err := img.WriteLayout(*layout, repoTags); err != nil {
+		return err
+	}
+	if _, err := writeOutput(*tarball, func(f *os.File) (struct{}, error) {
+		return struct{}{}, img.WriteTarball(f, repoTags)
+	}); err != nil {
+		return err
+	}
+	return os.WriteFile(*digest, []byte(img.Digest().String()), 0o644)
+}
+
+// decodeStrict decodes one JSON value and refuses unknown fields, so that a
+// misspelt field is an error instead of a silent default.
+func decodeStrict(raw string, v any) error {
+	dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}

@@ -1,0 +1,91 @@
+// Command scratch is the one tool behind rules_scratch: one verb per job, each
+// with its own flags, run by the rules as ordinary Bazel actions.
+//
+//	scratch layer --entry JSON... --output layer.tar.gz --descriptor layer.json
+//	scratch image --config JSON --layer JSON... --layout DIR --tarball image.tar --digest image.digest
+//
+// An argument "@FILE" is replaced by the lines of FILE, one argument a line
+// (Bazel's "multiline" params file), so argument lists of any length work.
+package main
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+)
+
+type verb struct {
+	summary string
+	run     func(args []string) error
+}
+
+var verbs = map[string]verb{
+	"layer": {"write one reproducible layer (tar+gzip) and its descriptor", runLayer},
+	"image": {"write an image's config and manifest as an OCI layout, a tarball and a digest", runImage},
+}
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintf(os.Stderr, "scratch: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	args, err := expandParamFiles(args)
+	if err != nil {
+		return err
+	}
+	if len(args) == 0 {
+		return fmt.Errorf("no verb given\n%s", usage())
+	}
+	v, ok := verbs[args[0]]
+	if !ok {
+		return fmt.Errorf("unknown verb %q\n%s", args[0], usage())
+	}
+	if err := v.run(args[1:]); err != nil {
+		return fmt.Errorf("%s: %w", args[0], err)
+	}
+	return nil
+}
+
+func usage() string {
+	names := make([]string, 0, len(verbs))
+	for name := range verbs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("usage: scratch VERB [flags]; verbs:\n")
+	for _, name := range names {
+		fmt.Fprintf(&b, "  %-6s %s\n", name, verbs[name].summary)
+	}
+	return b.String()
+}
+
+// expandParamFiles replaces each "@FILE" argument by FILE's lines.
+func expandParamFiles(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		if !strings.HasPrefix(a, "@") {
+			out = append(out, a)
+			continue
+		}
+		data, err := os.ReadFile(a[1:])
+		if err != nil {
+			return nil, fmt.Errorf("reading params file: %w", err)
+		}
+		text := strings.TrimSuffix(string(data), "\n")
+		if text != "" {
+			out = append(out, strings.Split(text, "\n")...)
+		}
+	}
+	return out, nil
+}
+
+// repeated is a flag that may be given many times.
+type repeated []string
+
+func (r *repeated) String() string     { return strings.Join(*r, " ") }
+func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }

@@ -1,0 +1,194 @@
+package layer
+
+import (
+	"archive/tar"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"runtime"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/klauspost/pgzip"
+)
+
+// Compression settings are part of the output format: changing any of them
+// changes every layer digest.
+const (
+	compressionLevel = 6       // gzip's default: about the size of `gzip -6`
+	blockSize        = 1 << 20 // each block is compressed on its own core
+	copyBufferSize   = 1 << 20
+)
+
+// Descriptor tells the image verb everything it needs about a written layer
+// without reading the blob again.
+type Descriptor struct {
+	MediaType types.MediaType `json:"mediaType"`
+	// Digest and Size describe the compressed blob.
+	Digest v1.Hash `json:"digest"`
+	Size   int64   `json:"size"`
+	// DiffID is the digest of the uncompressed tar stream.
+	DiffID v1.Hash `json:"diffID"`
+}
+
+type options struct {
+	modTime     time.Time
+	concurrency int
+}
+
+// Option configures Write.
+type Option func(*options)
+
+// WithModTime sets the modification time of every entry (default: the Unix
+// epoch). Only whole seconds are kept.
+func WithModTime(t time.Time) Option {
+	return func(o *options) { o.modTime = t.Truncate(time.Second) }
+}
+
+// WithConcurrency sets how many blocks are compressed at once (default:
+// GOMAXPROCS). It changes the speed, never the bytes.
+func WithConcurrency(n int) Option {
+	return func(o *options) { o.concurrency = n }
+}
+
+// Write writes the layer made of entries, gzip-compressed, to w and returns
+// its descriptor. Sources are read once each, in the order of their
+// destinations.
+func Write(w io.Writer, entries []Entry, opts ...Option) (Descriptor, error) {
+	o := options{modTime: time.Unix(0, 0), concurrency: runtime.GOMAXPROCS(0)}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	items, err := normalize(entries)
+	if err != nil {
+		return Descriptor{}, err
+	}
+
+	compressed := newDigester(w)
+	gz, err := pgzip.NewWriterLevel(compressed, compressionLevel)
+	if err != nil {
+		return Descriptor{}, err
+	}
+	if err := gz.SetConcurrency(blockSize, max(o.concurrency, 1)); err != nil {
+		return Descriptor{}, err
+	}
+	// The gzip header's name, comment and time stay empty; its OS byte is
+	// pgzip's fixed "unknown" (255).
+	uncompressed := newDigester(gz)
+	tw := tar.NewWriter(uncompressed)
+	buf := make([]byte, copyBufferSize)
+	for _, it := range items {
+		if err := writeItem(tw, it, o.modTime, buf); err != nil {
+			gz.Close()
+			return Descriptor{}, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return Descriptor{}, err
+	}
+	if err := gz.Close(); err != nil {
+		return Descriptor{}, err
+	}
+	return Descriptor{
+		MediaType: types.OCILayer,
+		Digest:    compressed.digest(),
+		Size:      compressed.n,
+		DiffID:    uncompressed.digest(),
+	}, nil
+}
+
+func writeItem(tw *tar.Writer, it item, modTime time.Time, buf []byte) error {
+	hdr := &tar.Header{
+		Name:    it.name,
+		ModTime: modTime,
+		Uid:     it.UID,
+		Gid:     it.GID,
+		Uname:   it.Uname,
+		Gname:   it.Gname,
+		// PAX is used only where USTAR cannot hold a field (long names, large
+		// files, large ids); never GNU extensions, never atime or ctime.
+		Format: tar.FormatPAX,
+	}
+	mode := func(def int64) int64 {
+		if it.Mode != nil {
+			return *it.Mode
+		}
+		return def
+	}
+	switch it.Kind {
+	case KindDir:
+		hdr.Typeflag = tar.TypeDir
+		hdr.Name += "/"
+		hdr.Mode = mode(DefaultDirMode)
+	case KindSymlink:
+		hdr.Typeflag = tar.TypeSymlink
+		hdr.Linkname = it.Target
+		hdr.Mode = symlinkMode
+	case KindHardlink:
+		hdr.Typeflag = tar.TypeLink
+		hdr.Linkname = it.Target
+		hdr.Mode = mode(DefaultFileMode)
+	case KindFile:
+		return writeFile(tw, hdr, it, mode(DefaultFileMode), buf)
+	}
+	if err := tw.WriteHeader(hdr); err != nil {
+		return fmt.Errorf("%s: %w", it.describe(), err)
+	}
+	return nil
+}
+
+func writeFile(tw *tar.Writer, hdr *tar.Header, it item, mode int64, buf []byte) error {
+	f, err := os.Open(it.Source)
+	if err != nil {
+		return fmt.Errorf("%s: %w", it.describe(), err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("%s: %w", it.describe(), err)
+	}
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("%s: source is not a regular file (%s); add directories as directory entries", it.describe(), info.Mode().Type())
+	}
+	hdr.Typeflag = tar.TypeReg
+	hdr.Mode = mode
+	hdr.Size = info.Size()
+	if err := tw.WriteHeader(hdr); err != nil {
+		return fmt.Errorf("%s: %w", it.describe(), err)
+	}
+	// readerOnly hides *os.File's WriterTo so that our buffer size is used.
+	n, err := io.CopyBuffer(tw, readerOnly{f}, buf)
+	if err != nil {
+		return fmt.Errorf("%s: %w (did the file change while it was read?)", it.describe(), err)
+	}
+	if n != hdr.Size {
+		return fmt.Errorf("%s: read %d bytes, expected %d: the file changed while it was read", it.describe(), n, hdr.Size)
+	}
+	return nil
+}
+
+type readerOnly struct{ io.Reader }
+
+// digester passes writes through while hashing and counting them.
+type digester struct {
+	w io.Writer
+	h hash.Hash
+	n int64
+}
+
+func newDigester(w io.Writer) *digester { return &digester{w: w, h: sha256.New()} }
+
+func (d *digester) Write(p []byte) (int, error) {
+	n, err := d.w.Write(p)
+	d.h.Write(p[:n])
+	d.n += int64(n)
+	return n, err
+}
+
+func (d *digester) digest() v1.Hash {
+	return v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(d.h.Sum(nil))}
+}
