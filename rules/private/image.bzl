@@ -80,7 +80,7 @@ def _scratch_image_impl(ctx):
     ctx.actions.run(
         executable = scratch_tool(ctx),
         arguments = [args],
-        inputs = [l.blob for l in layers] + [l.descriptor for l in layers],
+        inputs = [layer.blob for layer in layers] + [layer.descriptor for layer in layers],
         outputs = [layout, tarball, digest],
         mnemonic = "ScratchImage",
         progress_message = "Writing image %{label}",

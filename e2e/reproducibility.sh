@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Builds the example images in fresh output bases, from copies of the checkout
+# at other paths, with another umask, TZ, LANG, core count and touched source
+# mtimes, and fails unless every digest and every tarball byte is the same as
+# in the main checkout.
+source "$(dirname "$0")/lib.sh"
+cd "$REPO"
+
+TARGETS=(//examples/hello:image)
+IMAGES=(examples/hello/image)
+
+log "reference build in $REPO"
+bazel build "${TARGETS[@]}"
+
+# fingerprint DIR: the digest and tarball checksum of every image built in DIR.
+fingerprint() {
+  local image
+  for image in "${IMAGES[@]}"; do
+    printf '%s %s %s\n' "$image" "$(cat "$1/bazel-bin/$image.digest")" "$(sha256sum <"$1/bazel-bin/$image.tar" | cut -d' ' -f1)"
+  done
+}
+fingerprint "$REPO" | tee "$WORK/reference"
+
+# checkout NAME: a copy of the tracked files (as a fresh clone has them) at a
+# new path, with every source mtime set to NAME's own moment.
+checkout() {
+  local dir="$WORK/$1/some path/rules_scratch"
+  mkdir -p "$dir"
+  git -C "$REPO" ls-files -z --cached --others --exclude-standard | (cd "$REPO" && xargs -0 tar -cf - --no-recursion) | tar -xf - -C "$dir"
+  echo "$dir"
+}
+
+build_elsewhere() { # NAME UMASK TZ LANG TOUCH_DATE EXTRA_BAZEL_FLAGS...
+  local name=$1 mask=$2 tz=$3 lang=$4 date=$5 dir output_base
+  shift 5
+  dir=$(checkout "$name")
+  find "$dir" -exec touch -h -d "$date" {} +
+  output_base="$WORK/$name/output_base"
+  log "build in $dir (umask $mask, TZ=$tz, LANG=$lang, sources dated $date, $*)"
+  (
+    cd "$dir"
+    umask "$mask"
+    TZ=$tz LANG=$lang LC_ALL=$lang bazel --output_base="$output_base" build "$@" "${TARGETS[@]}"
+    fingerprint "$dir" >"$WORK/$name.fingerprint"
+    bazel --output_base="$output_base" shutdown
+  )
+  cleanup_dirs=("$output_base" "${cleanup_dirs[@]}")
+  if ! diff -u "$WORK/reference" "$WORK/$name.fingerprint"; then
+    fail "build '$name' differs from the reference"
+  fi
+  pass "build '$name' is byte-identical to the reference"
+}
+
+build_elsewhere one-core 0077 Asia/Tokyo C "2001-02-03 04:05:06" --jobs=1 --action_env=GOMAXPROCS=1
+build_elsewhere other-locale 0002 America/Los_Angeles C.UTF-8 "2030-12-31 23:59:59"
+
+summary
