@@ -90,7 +90,12 @@ def go_scratch_image(
     if binary_path == None:
         binary_path = "/app/" + binary_name
     go_static_binary(name = name + "_static", binary = binary, **common)
-    scratch_layer(name = name + "_layer", files = {binary_path: name + "_static"}, **common)
+    scratch_layer(
+        name = name + "_layer",
+        files = {binary_path: name + "_static"},
+        require_static = True,
+        **common
+    )
     scratch_image(
         name = name,
         layers = kwargs.pop("layers", []) + [name + "_layer"],

@@ -1,5 +1,6 @@
 """scratch_image: an OCI image made of scratch_layer layers and nothing else."""
 
+load(":config.bzl", "check_repo_tag", "check_stop_signal", "check_user", "check_volumes", "env_list", "exposed_ports")
 load(":image_info.bzl", "ImageInfo")
 load(":layer_info.bzl", "LayerInfo")
 load(":platform.bzl", "PLATFORM_ATTRS", "image_platform")
@@ -26,38 +27,28 @@ scratch_image(
 ```
 """
 
-_REPO_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789._-/:"
-
 def default_repo_tag(label):
     return "bazel/%s:%s" % (label.package, label.name)
-
-def _check_repo_tag(tag, where):
-    if not tag or tag != tag.lower() or [c for c in tag.elems() if c not in _REPO_CHARS] or tag.startswith("/"):
-        fail("%s: repo_tags entry %r is not a valid lowercase repository[:tag]; write it like \"example.com/app:1.0\"" % (where, tag))
-
-def _env_list(env, where):
-    result = []
-    for key, value in env.items():
-        if not key or "=" in key or " " in key or "\0" in key:
-            fail("%s: env key %r is not a valid variable name: it must be non-empty, without \"=\" or spaces" % (where, key))
-        result.append("%s=%s" % (key, value))
-    return result
 
 def _scratch_image_impl(ctx):
     where = "scratch_image %s" % ctx.label
     repo_tags = ctx.attr.repo_tags or [default_repo_tag(ctx.label)]
     for tag in repo_tags:
-        _check_repo_tag(tag, where)
+        check_repo_tag(tag, where)
     if ctx.attr.source_date_epoch < 0:
         fail("%s: source_date_epoch %d is negative" % (where, ctx.attr.source_date_epoch))
     config = image_platform(ctx)
     config.update({
         "entrypoint": ctx.attr.entrypoint,
         "cmd": ctx.attr.cmd,
-        "env": _env_list(ctx.attr.env, where),
+        "env": env_list(ctx.attr.env, where),
         "workdir": ctx.attr.workdir,
-        "user": ctx.attr.user,
+        "user": check_user(ctx.attr.user, where),
         "labels": ctx.attr.labels,
+        "exposed_ports": exposed_ports(ctx.attr.exposed_ports, where),
+        "volumes": check_volumes(ctx.attr.volumes, where),
+        "stop_signal": check_stop_signal(ctx.attr.stop_signal, where),
+        "annotations": ctx.attr.annotations,
         "created": ctx.attr.source_date_epoch,
     })
     layers = [target[LayerInfo] for target in ctx.attr.layers]
@@ -105,6 +96,10 @@ scratch_image = rule(
         "workdir": attr.string(doc = "The working directory of the container's process."),
         "user": attr.string(doc = "The user the process runs as: `\"uid\"`, `\"uid:gid\"` or a name found in the image's /etc/passwd. Empty means root."),
         "labels": attr.string_dict(doc = "Image labels (config `Labels`)."),
+        "annotations": attr.string_dict(doc = "Manifest annotations, such as `org.opencontainers.image.source`."),
+        "exposed_ports": attr.string_list(doc = "Ports the container listens on: `\"8080\"` (tcp), `\"8080/tcp\"`, `\"53/udp\"`."),
+        "volumes": attr.string_list(doc = "Absolute paths that hold data meant to outlive the container."),
+        "stop_signal": attr.string(doc = "The signal that stops the container: a name (`\"SIGINT\"`) or a number. Empty means the runtime's default, SIGTERM."),
         "repo_tags": attr.string_list(doc = "Names for the image in `<name>.tar` (`manifest.json` RepoTags; the first also in `index.json`). Default: `bazel/<package>:<name>`."),
         "source_date_epoch": attr.int(
             doc = "The image's `created` time and history times, in seconds since 1970-01-01T00:00:00Z (the default, 0).",

@@ -2,6 +2,7 @@
 
 load(":layer_info.bzl", "LayerInfo")
 load(":paths.bzl", "check_image_path", "parse_mode", "parse_owner")
+load(":platform.bzl", "PLATFORM_ATTRS", "image_platform")
 load(":toolchain.bzl", "SCRATCH_TOOLCHAIN_TYPE", "scratch_tool", "tool_args")
 
 _DOC = """Writes one layer: a gzip-compressed tar whose bytes depend only on what it holds.
@@ -89,6 +90,8 @@ def _scratch_layer_impl(ctx):
         entry = {k: v for k, v in entries[path].items() if k != "what"}
         args.add("--entry", json.encode(entry))
     args.add("--mtime", ctx.attr.source_date_epoch)
+    if ctx.attr.require_static:
+        args.add("--require_static", image_platform(ctx)["architecture"])
     args.add("--output", blob)
     args.add("--descriptor", descriptor)
     ctx.actions.run(
@@ -112,7 +115,7 @@ def _scratch_layer_impl(ctx):
 scratch_layer = rule(
     implementation = _scratch_layer_impl,
     doc = _DOC,
-    attrs = {
+    attrs = dict({
         "files": attr.string_keyed_label_dict(
             doc = "Destination in the image → label. A destination ending in `/` is a folder that receives every file of the label under its own base name; any other destination takes exactly one file. Files are 0644, executables 0755, unless `modes` says otherwise.",
             allow_files = True,
@@ -133,6 +136,9 @@ scratch_layer = rule(
             doc = "Modification time of every entry, in seconds since 1970-01-01T00:00:00Z (the default, 0).",
             default = 0,
         ),
-    },
+        "require_static": attr.bool(
+            doc = "Fail the build if an executable ELF file of the layer is dynamically linked (has a program interpreter or needs shared libraries) or is built for another architecture than the target platform's. `go_scratch_image` sets it for its binary.",
+        ),
+    }, **PLATFORM_ATTRS),
     toolchains = [SCRATCH_TOOLCHAIN_TYPE],
 )

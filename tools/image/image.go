@@ -27,6 +27,12 @@ type Config struct {
 	WorkingDir   string            `json:"workdir,omitempty"`
 	User         string            `json:"user,omitempty"`
 	Labels       map[string]string `json:"labels,omitempty"`
+	// ExposedPorts are "port/protocol" strings, such as "8080/tcp".
+	ExposedPorts []string `json:"exposed_ports,omitempty"`
+	Volumes      []string `json:"volumes,omitempty"`
+	StopSignal   string   `json:"stop_signal,omitempty"`
+	// Annotations go into the manifest, not the config.
+	Annotations map[string]string `json:"annotations,omitempty"`
 	// Created is the image's creation time in seconds since the Unix epoch,
 	// fixed so that it never depends on when the build ran.
 	Created int64 `json:"created"`
@@ -80,7 +86,20 @@ func Build(cfg Config, layers []Layer) (*Image, error) {
 			WorkingDir: cfg.WorkingDir,
 			User:       cfg.User,
 			Labels:     cfg.Labels,
+			StopSignal: cfg.StopSignal,
 		},
+	}
+	for _, port := range cfg.ExposedPorts {
+		if file.Config.ExposedPorts == nil {
+			file.Config.ExposedPorts = map[string]struct{}{}
+		}
+		file.Config.ExposedPorts[port] = struct{}{}
+	}
+	for _, volume := range cfg.Volumes {
+		if file.Config.Volumes == nil {
+			file.Config.Volumes = map[string]struct{}{}
+		}
+		file.Config.Volumes[volume] = struct{}{}
 	}
 	img := &Image{platform: v1.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}}
 	var layerDescs []v1.Descriptor
@@ -105,6 +124,7 @@ func Build(cfg Config, layers []Layer) (*Image, error) {
 		MediaType:     types.OCIManifestSchema1,
 		Config:        img.config.desc,
 		Layers:        layerDescs,
+		Annotations:   cfg.Annotations,
 	}
 	if manifest.Layers == nil {
 		manifest.Layers = []v1.Descriptor{}

@@ -56,6 +56,10 @@ var testConfig = Config{
 	WorkingDir:   "/app",
 	User:         "65532:65532",
 	Labels:       map[string]string{"org.opencontainers.image.source": "https://example.com/app"},
+	ExposedPorts: []string{"8080/tcp", "53/udp"},
+	Volumes:      []string{"/data"},
+	StopSignal:   "SIGINT",
+	Annotations:  map[string]string{"org.opencontainers.image.version": "1.0"},
 	Created:      1700000000,
 }
 
@@ -85,6 +89,9 @@ func checkOCIImage(t *testing.T, img v1.Image, want *Image) {
 	if m.MediaType != "application/vnd.oci.image.manifest.v1+json" || m.Config.MediaType != "application/vnd.oci.image.config.v1+json" {
 		t.Errorf("not OCI media types: %s, %s", m.MediaType, m.Config.MediaType)
 	}
+	if !reflect.DeepEqual(m.Annotations, testConfig.Annotations) {
+		t.Errorf("manifest annotations %v, want %v", m.Annotations, testConfig.Annotations)
+	}
 }
 
 // checkImage checks that img is valid and configured as testConfig says.
@@ -101,7 +108,9 @@ func checkImage(t *testing.T, img v1.Image) {
 	if cf.OS != "linux" || cf.Architecture != "arm64" || cf.Variant != "v8" ||
 		!reflect.DeepEqual(c.Entrypoint, testConfig.Entrypoint) || !reflect.DeepEqual(c.Cmd, testConfig.Cmd) ||
 		!reflect.DeepEqual(c.Env, testConfig.Env) || c.WorkingDir != "/app" || c.User != "65532:65532" ||
-		!reflect.DeepEqual(c.Labels, testConfig.Labels) || cf.Created.Unix() != 1700000000 {
+		!reflect.DeepEqual(c.Labels, testConfig.Labels) || cf.Created.Unix() != 1700000000 ||
+		!reflect.DeepEqual(c.ExposedPorts, map[string]struct{}{"8080/tcp": {}, "53/udp": {}}) ||
+		!reflect.DeepEqual(c.Volumes, map[string]struct{}{"/data": {}}) || c.StopSignal != "SIGINT" {
 		t.Errorf("config does not match what was asked: %+v", cf)
 	}
 	if len(cf.History) != 2 || cf.History[1].CreatedBy != "test two" || len(cf.RootFS.DiffIDs) != 2 {

@@ -1,8 +1,11 @@
 package layer
 
 import (
+	"archive/tar"
 	"fmt"
+	"io"
 	"path"
+	"time"
 	"sort"
 	"strings"
 )
@@ -17,6 +20,11 @@ const (
 	KindDir      Kind = "dir"
 	KindSymlink  Kind = "symlink"
 	KindHardlink Kind = "hardlink"
+	// KindTree copies the files below the directory Source to below Path.
+	KindTree Kind = "tree"
+	// KindTar merges the entries of the tar (or gzip-compressed tar) Source
+	// below Path, normalized; see expandTar.
+	KindTar Kind = "tar"
 )
 
 // Default modes, used when an entry gives none.
@@ -47,6 +55,16 @@ type Entry struct {
 	// unless set, so that the numeric ids are authoritative.
 	Uname string `json:"uname,omitempty"`
 	Gname string `json:"gname,omitempty"`
+	// KeepMtimes keeps the modification times of a KindTar's entries instead
+	// of the layer's fixed time.
+	KeepMtimes bool `json:"keep_mtimes,omitempty"`
+	// AllowDevices lets a KindTar hold device nodes and FIFOs.
+	AllowDevices bool `json:"allow_devices,omitempty"`
+
+	// Set for entries that come out of a tar.
+	content *io.SectionReader // a regular file's bytes
+	modTime *time.Time        // a kept modification time
+	device  *tar.Header       // a device node's or FIFO's header
 }
 
 func (e Entry) describe() string {
@@ -137,16 +155,17 @@ func normalize(entries []Entry) ([]item, error) {
 func (e Entry) check() error {
 	switch e.Kind {
 	case KindFile:
-		if e.Source == "" {
+		if e.Source == "" && e.content == nil {
 			return fmt.Errorf("%s has no source file", e.describe())
 		}
 	case KindDir:
+	case kindDevice:
 	case KindSymlink, KindHardlink:
 		if e.Target == "" {
 			return fmt.Errorf("%s has no target", e.describe())
 		}
 	default:
-		return fmt.Errorf("%s: unknown kind %q; use one of file, dir, symlink, hardlink", e.describe(), e.Kind)
+		return fmt.Errorf("%s: unknown kind %q; use one of file, dir, symlink, hardlink, tree, tar", e.describe(), e.Kind)
 	}
 	if e.Mode != nil && (*e.Mode < 0 || *e.Mode > 0o7777) {
 		return fmt.Errorf("%s: mode %#o is out of range; give permission bits such as 0o755", e.describe(), *e.Mode)

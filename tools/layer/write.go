@@ -38,6 +38,7 @@ type Descriptor struct {
 type options struct {
 	modTime     time.Time
 	concurrency int
+	staticArch  string // check executables with checkStatic, if set
 }
 
 // Option configures Write.
@@ -63,6 +64,11 @@ func Write(w io.Writer, entries []Entry, opts ...Option) (Descriptor, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	entries, release, err := expand(entries)
+	if err != nil {
+		return Descriptor{}, err
+	}
+	defer release()
 	items, err := normalize(entries)
 	if err != nil {
 		return Descriptor{}, err
@@ -84,7 +90,7 @@ func Write(w io.Writer, entries []Entry, opts ...Option) (Descriptor, error) {
 	tw := tar.NewWriter(uncompressed)
 	buf := make([]byte, copyBufferSize)
 	for _, it := range items {
-		if err := writeItem(tw, it, o.modTime, buf); err != nil {
+		if err := writeItem(tw, it, &o, buf); err != nil {
 			gz.Close()
 			return Descriptor{}, err
 		}
@@ -103,7 +109,11 @@ func Write(w io.Writer, entries []Entry, opts ...Option) (Descriptor, error) {
 	}, nil
 }
 
-func writeItem(tw *tar.Writer, it item, modTime time.Time, buf []byte) error {
+func writeItem(tw *tar.Writer, it item, o *options, buf []byte) error {
+	modTime := o.modTime
+	if it.modTime != nil {
+		modTime = *it.modTime
+	}
 	hdr := &tar.Header{
 		Name:    it.name,
 		ModTime: modTime,
@@ -135,7 +145,11 @@ func writeItem(tw *tar.Writer, it item, modTime time.Time, buf []byte) error {
 		hdr.Linkname = it.Target
 		hdr.Mode = mode(DefaultFileMode)
 	case KindFile:
-		return writeFile(tw, hdr, it, mode(DefaultFileMode), buf)
+		return writeFile(tw, hdr, it, mode(DefaultFileMode), o.staticArch, buf)
+	case kindDevice:
+		hdr.Typeflag = it.device.Typeflag
+		hdr.Devmajor, hdr.Devminor = it.device.Devmajor, it.device.Devminor
+		hdr.Mode = mode(DefaultFileMode)
 	}
 	if err := tw.WriteHeader(hdr); err != nil {
 		return fmt.Errorf("%s: %w", it.describe(), err)
@@ -143,27 +157,46 @@ func writeItem(tw *tar.Writer, it item, modTime time.Time, buf []byte) error {
 	return nil
 }
 
-func writeFile(tw *tar.Writer, hdr *tar.Header, it item, mode int64, buf []byte) error {
+// openContent returns the bytes of a file entry: a section of a spooled tar,
+// or the source file, which must be a regular file.
+func openContent(it item) (*io.SectionReader, func(), error) {
+	if it.content != nil {
+		return it.content, func() {}, nil
+	}
 	f, err := os.Open(it.Source)
 	if err != nil {
-		return fmt.Errorf("%s: %w", it.describe(), err)
+		return nil, nil, err
 	}
-	defer f.Close()
 	info, err := f.Stat()
+	if err == nil && !info.Mode().IsRegular() {
+		err = fmt.Errorf("source is not a regular file (%s); add directories as tree or directory entries", info.Mode().Type())
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return io.NewSectionReader(f, 0, info.Size()), func() { f.Close() }, nil
+}
+
+func writeFile(tw *tar.Writer, hdr *tar.Header, it item, mode int64, staticArch string, buf []byte) error {
+	content, done, err := openContent(it)
 	if err != nil {
 		return fmt.Errorf("%s: %w", it.describe(), err)
 	}
-	if !info.Mode().IsRegular() {
-		return fmt.Errorf("%s: source is not a regular file (%s); add directories as directory entries", it.describe(), info.Mode().Type())
+	defer done()
+	if staticArch != "" && mode&0o111 != 0 {
+		if err := checkStatic(content, staticArch); err != nil {
+			return fmt.Errorf("%s %w", it.describe(), err)
+		}
 	}
 	hdr.Typeflag = tar.TypeReg
 	hdr.Mode = mode
-	hdr.Size = info.Size()
+	hdr.Size = content.Size()
 	if err := tw.WriteHeader(hdr); err != nil {
 		return fmt.Errorf("%s: %w", it.describe(), err)
 	}
-	// readerOnly hides *os.File's WriterTo so that our buffer size is used.
-	n, err := io.CopyBuffer(tw, readerOnly{f}, buf)
+	// readerOnly hides WriterTo so that our buffer size is used.
+	n, err := io.CopyBuffer(tw, readerOnly{content}, buf)
 	if err != nil {
 		return fmt.Errorf("%s: %w (did the file change while it was read?)", it.describe(), err)
 	}

@@ -15,6 +15,7 @@ func runLayer(args []string) error {
 	var entries repeated
 	fs.Var(&entries, "entry", "a layer entry as JSON (repeatable), e.g. "+`{"kind":"file","path":"/app/hello","src":"hello","mode":493}`)
 	mtime := fs.Int64("mtime", 0, "modification time of every entry, in seconds since the Unix epoch")
+	requireStatic := fs.String("require_static", "", "refuse executable ELF files that are dynamically linked or not built for this architecture (amd64, arm64, ...)")
 	output := fs.String("output", "", "where to write the compressed layer")
 	descriptor := fs.String("descriptor", "", "where to write the layer's descriptor (JSON)")
 	if err := fs.Parse(args); err != nil {
@@ -32,7 +33,11 @@ func runLayer(args []string) error {
 		es = append(es, e)
 	}
 	desc, err := writeOutput(*output, func(f *os.File) (layer.Descriptor, error) {
-		return layer.Write(f, es, layer.WithModTime(time.Unix(*mtime, 0)))
+		opts := []layer.Option{layer.WithModTime(time.Unix(*mtime, 0))}
+		if *requireStatic != "" {
+			opts = append(opts, layer.WithStaticCheck(*requireStatic))
+		}
+		return layer.Write(f, es, opts...)
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,249 @@
+package layer
+
+import (
+	"archive/tar"
+	"bufio"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// kindDevice is a device node or FIFO out of a tar that allows them.
+const kindDevice Kind = "device"
+
+// expand replaces tree and tar entries by the entries they hold. The returned
+// closer releases the spooled tars once the layer is written.
+func expand(entries []Entry) ([]Entry, func(), error) {
+	var out []Entry
+	var files []*os.File
+	closeAll := func() {
+		for _, f := range files {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}
+	for _, e := range entries {
+		switch e.Kind {
+		case KindTree:
+			tree, err := expandTree(e)
+			if err != nil {
+				closeAll()
+				return nil, nil, err
+			}
+			out = append(out, tree...)
+		case KindTar:
+			merged, spool, err := expandTar(e)
+			if spool != nil {
+				files = append(files, spool)
+			}
+			if err != nil {
+				closeAll()
+				return nil, nil, err
+			}
+			out = append(out, merged...)
+		default:
+			out = append(out, e)
+		}
+	}
+	return out, closeAll, nil
+}
+
+// expandTree lists the files and directories below e.Source, following
+// symlinks (a sandbox presents inputs as symlinks). Files get e.Mode (default
+// 0644): the modes of build outputs say nothing reliable.
+func expandTree(e Entry) ([]Entry, error) {
+	if e.Source == "" || e.Path == "" {
+		return nil, fmt.Errorf("%s needs a source directory and a path", e.describe())
+	}
+	out := []Entry{{Kind: KindDir, Path: e.Path, UID: e.UID, GID: e.GID, Uname: e.Uname, Gname: e.Gname}}
+	var walk func(dir, dest string, depth int) error
+	walk = func(dir, dest string, depth int) error {
+		if depth > 64 {
+			return fmt.Errorf("%s: %s is nested too deep (a symlink loop?)", e.describe(), dir)
+		}
+		children, err := os.ReadDir(dir)
+		if err != nil {
+			return fmt.Errorf("%s: %w", e.describe(), err)
+		}
+		for _, c := range children {
+			src, dst := filepath.Join(dir, c.Name()), path.Join(dest, c.Name())
+			info, err := os.Stat(src)
+			if err != nil {
+				return fmt.Errorf("%s: %w", e.describe(), err)
+			}
+			child := Entry{Path: dst, UID: e.UID, GID: e.GID, Uname: e.Uname, Gname: e.Gname}
+			switch {
+			case info.IsDir():
+				child.Kind = KindDir
+				out = append(out, child)
+				if err := walk(src, dst, depth+1); err != nil {
+					return err
+				}
+			case info.Mode().IsRegular():
+				child.Kind, child.Source, child.Mode = KindFile, src, e.Mode
+				out = append(out, child)
+			default:
+				return fmt.Errorf("%s: %s is a %s, not a file or directory", e.describe(), src, info.Mode().Type())
+			}
+		}
+		return nil
+	}
+	if err := walk(e.Source, e.Path, 0); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// expandTar reads the tar e.Source (gzip-compressed or not) and returns its
+// entries below e.Path. Regular files are read later, in layer order, from a
+// spooled uncompressed copy. It refuses what could escape the image root or
+// silently lose data: ".." in names or link targets, relative links that
+// climb above the root, entries below a symlink, duplicate paths, and device
+// nodes unless e.AllowDevices.
+func expandTar(e Entry) ([]Entry, *os.File, error) {
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("%s: %s", e.describe(), fmt.Sprintf(format, args...))
+	}
+	in, err := os.Open(e.Source)
+	if err != nil {
+		return nil, nil, fail("%v", err)
+	}
+	defer in.Close()
+	spool, err := os.CreateTemp("", "scratch-tar-*")
+	if err != nil {
+		return nil, nil, fail("%v", err)
+	}
+	br := bufio.NewReaderSize(in, 1<<20)
+	var src io.Reader = br
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, spool, fail("bad gzip: %v", err)
+		}
+		src = zr
+	}
+	// The spool is the uncompressed tar; a counting reader gives the offset
+	// of each file's bytes in it.
+	counter := &countingReader{r: io.TeeReader(src, spool)}
+	tr := tar.NewReader(counter)
+	var out []Entry
+	seen := map[string]bool{}
+	var symlinks []string
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, spool, fail("reading the tar: %v", err)
+		}
+		name, err := tarName(h.Name)
+		if err != nil {
+			return nil, spool, fail("entry %q: %v", h.Name, err)
+		}
+		if name == "" {
+			continue // the archive's own root, "./"
+		}
+		if seen[name] {
+			return nil, spool, fail("entry %q appears twice; a layer holds one entry per path", h.Name)
+		}
+		seen[name] = true
+		dest := path.Join(e.Path, name)
+		mode := h.Mode & 0o7777
+		entry := Entry{Path: dest, Mode: &mode, UID: h.Uid, GID: h.Gid, Uname: h.Uname, Gname: h.Gname}
+		if e.KeepMtimes {
+			t := h.ModTime.Truncate(time.Second)
+			entry.modTime = &t
+		}
+		switch h.Typeflag {
+		case tar.TypeReg, tar.TypeGNUSparse:
+			entry.Kind = KindFile
+			entry.Source = e.Source + ":" + h.Name
+			entry.content = io.NewSectionReader(spool, counter.n, h.Size)
+		case tar.TypeDir:
+			entry.Kind = KindDir
+		case tar.TypeSymlink:
+			if err := checkLinkTarget(name, h.Linkname); err != nil {
+				return nil, spool, fail("symlink %q: %v", h.Name, err)
+			}
+			entry.Kind, entry.Target = KindSymlink, h.Linkname
+			symlinks = append(symlinks, name)
+		case tar.TypeLink:
+			target, err := tarName(h.Linkname)
+			if err != nil || target == "" {
+				return nil, spool, fail("hardlink %q: target %q is not a path inside the archive", h.Name, h.Linkname)
+			}
+			entry.Kind, entry.Target = KindHardlink, path.Join(e.Path, target)
+		case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+			if !e.AllowDevices {
+				return nil, spool, fail("entry %q is a device node or FIFO; scratch images rarely need one (the runtime provides /dev). Remove it from the archive, or allow devices on purpose", h.Name)
+			}
+			entry.Kind, entry.device = kindDevice, h
+		default:
+			return nil, spool, fail("entry %q has unsupported type %q", h.Name, h.Typeflag)
+		}
+		out = append(out, entry)
+	}
+	// Drain the archive so that the spool holds every file's bytes.
+	if _, err := io.Copy(io.Discard, counter); err != nil {
+		return nil, spool, fail("reading the tar: %v", err)
+	}
+	sort.Strings(symlinks)
+	for _, entry := range out {
+		rel := strings.TrimPrefix(strings.TrimPrefix(entry.Path, e.Path), "/")
+		for _, link := range symlinks {
+			if strings.HasPrefix(rel, link+"/") {
+				return nil, spool, fail("entry %q lies below the symlink %q; writing through a symlink could escape the image root", rel, link)
+			}
+		}
+	}
+	return out, spool, nil
+}
+
+// tarName cleans a name from a tar: "./a/b" and "/a/b" become "a/b"; a ".."
+// component is refused rather than resolved.
+func tarName(name string) (string, error) {
+	for _, part := range strings.Split(name, "/") {
+		if part == ".." {
+			return "", fmt.Errorf("has a \"..\" component, which could write outside the image root")
+		}
+	}
+	c := path.Clean("/" + name)
+	return strings.TrimPrefix(c, "/"), nil
+}
+
+// checkLinkTarget refuses link targets that climb above the image root.
+func checkLinkTarget(name, target string) error {
+	if target == "" {
+		return fmt.Errorf("has an empty target")
+	}
+	if strings.HasPrefix(target, "/") {
+		for _, part := range strings.Split(target, "/") {
+			if part == ".." {
+				return fmt.Errorf("absolute target %q has a \"..\" component", target)
+			}
+		}
+		return nil
+	}
+	if resolved := path.Join(path.Dir(name), target); resolved == ".." || strings.HasPrefix(resolved, "../") {
+		return fmt.Errorf("target %q points outside the image root", target)
+	}
+	return nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}

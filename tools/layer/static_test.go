@@ -1,0 +1,105 @@
+package layer
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/binary"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// makeELF returns a minimal 64-bit little-endian ELF executable for machine,
+// with a PT_INTERP program header naming interp if interp is not empty.
+func makeELF(machine elf.Machine, interp string) []byte {
+	const ehsize, phsize = 64, 56
+	hdr := elf.Header64{
+		Type: uint16(elf.ET_EXEC), Machine: uint16(machine), Version: uint32(elf.EV_CURRENT),
+		Ehsize: ehsize, Phentsize: phsize, Shentsize: 64,
+	}
+	copy(hdr.Ident[:], elf.ELFMAG)
+	hdr.Ident[elf.EI_CLASS] = byte(elf.ELFCLASS64)
+	hdr.Ident[elf.EI_DATA] = byte(elf.ELFDATA2LSB)
+	hdr.Ident[elf.EI_VERSION] = byte(elf.EV_CURRENT)
+	var progs []elf.Prog64
+	if interp != "" {
+		hdr.Phoff, hdr.Phnum = ehsize, 1
+		progs = append(progs, elf.Prog64{Type: uint32(elf.PT_INTERP), Off: ehsize + phsize, Filesz: uint64(len(interp) + 1), Memsz: uint64(len(interp) + 1)})
+	}
+	var b bytes.Buffer
+	binary.Write(&b, binary.LittleEndian, hdr)
+	binary.Write(&b, binary.LittleEndian, progs)
+	if interp != "" {
+		b.WriteString(interp + "\x00")
+	}
+	return b.Bytes()
+}
+
+func TestStaticCheck(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	static := write("static", makeELF(elf.EM_X86_64, ""))
+	dynamic := write("dynamic", makeELF(elf.EM_X86_64, "/lib64/ld-linux-x86-64.so.2"))
+	arm := write("arm", makeELF(elf.EM_AARCH64, ""))
+	script := write("script", []byte("#!/bin/sh\necho hi\n"))
+	tests := []struct {
+		name  string
+		entry Entry
+		want  string // empty: accepted
+	}{
+		{"static executable", Entry{Kind: KindFile, Path: "/app/s", Source: static, Mode: mode(0o755)}, ""},
+		{"script", Entry{Kind: KindFile, Path: "/app/run.sh", Source: script, Mode: mode(0o755)}, ""},
+		{"dynamic but not executable", Entry{Kind: KindFile, Path: "/lib/d", Source: dynamic}, ""},
+		{"dynamic executable", Entry{Kind: KindFile, Path: "/app/d", Source: dynamic, Mode: mode(0o755)},
+			`"/app/d" (from ` + dynamic + `) is dynamically linked (program interpreter /lib64/ld-linux-x86-64.so.2)`},
+		{"other architecture", Entry{Kind: KindFile, Path: "/app/a", Source: arm, Mode: mode(0o755)}, "is an ELF binary for EM_AARCH64, but the image is amd64"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			_, err := Write(&out, []Entry{tc.entry}, WithStaticCheck("amd64"))
+			if tc.want == "" && err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+				t.Fatalf("got %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+	// Without the option, nothing is checked.
+	if _, err := Write(io.Discard, []Entry{{Kind: KindFile, Path: "/d", Source: dynamic, Mode: mode(0o755)}}, WithModTime(time.Unix(0, 0))); err != nil {
+		t.Errorf("unchecked layer refused: %v", err)
+	}
+}
+
+// TestStaticCheckRealBinary checks a dynamically linked program of the
+// machine, where there is one, so that the check is not only right about
+// hand-made headers.
+func TestStaticCheckRealBinary(t *testing.T) {
+	f, err := elf.Open("/bin/sh")
+	if err != nil {
+		t.Skipf("no ELF /bin/sh here: %v", err)
+	}
+	libs, _ := f.ImportedLibraries()
+	f.Close()
+	if len(libs) == 0 {
+		t.Skip("/bin/sh is static here")
+	}
+	arch := map[elf.Machine]string{elf.EM_X86_64: "amd64", elf.EM_AARCH64: "arm64"}[f.Machine]
+	if arch == "" {
+		t.Skipf("no mapping for %s", f.Machine)
+	}
+	_, err = Write(io.Discard, []Entry{{Kind: KindFile, Path: "/bin/sh", Source: "/bin/sh", Mode: mode(0o755)}}, WithStaticCheck(arch))
+	if err == nil || !strings.Contains(err.Error(), "is dynamically linked") || !strings.Contains(err.Error(), "libc") {
+		t.Errorf("/bin/sh accepted or wrong message: %v", err)
+	}
+}
