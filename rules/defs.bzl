@@ -3,6 +3,7 @@
 Load everything from here; the files under rules/private may change.
 """
 
+load("//rules/private:essentials.bzl", _scratch_users = "scratch_users")
 load("//rules/private:go_image.bzl", _go_scratch_image = "go_scratch_image", _go_static_binary = "go_static_binary")
 load("//rules/private:image.bzl", _scratch_image = "scratch_image")
 load("//rules/private:image_info.bzl", _ImageInfo = "ImageInfo")
@@ -15,5 +16,6 @@ scratch_image = _scratch_image
 go_scratch_image = _go_scratch_image
 go_static_binary = _go_static_binary
 scratch_toolchain = _scratch_toolchain
+scratch_users = _scratch_users
 LayerInfo = _LayerInfo
 ImageInfo = _ImageInfo

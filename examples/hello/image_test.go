@@ -1,21 +1,18 @@
 package main_test
 
 import (
-	"archive/tar"
 	"bytes"
 	"compress/gzip"
 	"flag"
-	"io"
 	"os"
-	"path/filepath"
 	"reflect"
 	"runtime"
 	"strings"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/validate"
+
+	"github.com/rules-scratch/rules_scratch/tools/imagetest"
 )
 
 // Paths of the built outputs, as $(rlocationpath(s)) gives them.
@@ -25,74 +22,9 @@ var (
 	goldenPath = flag.String("golden", "", "the golden digest of the linux/amd64 image")
 )
 
-func runfile(t *testing.T, rlocation string) string {
-	t.Helper()
-	if rlocation == "" {
-		t.Fatal("run this test with bazel test //examples/hello:image_test")
-	}
-	return filepath.Join(os.Getenv("TEST_SRCDIR"), rlocation)
-}
-
-// imageOutput returns the image output whose name ends with suffix ("" for
-// the layout directory).
-func imageOutput(t *testing.T, suffix string) string {
-	t.Helper()
-	for _, p := range strings.Fields(*imagePaths) {
-		if filepath.Ext(p) == suffix {
-			return runfile(t, p)
-		}
-	}
-	t.Fatalf("no output ending in %q among %q", suffix, *imagePaths)
-	return ""
-}
-
-// copyTree copies a directory, following symlinks: runfiles hold a tree
-// artifact's files as symlinks, which go-containerregistry's layout refuses.
-func copyTree(t *testing.T, src string) string {
-	t.Helper()
-	dst := t.TempDir()
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil || p == src {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		info, err := os.Stat(p)
-		if err != nil {
-			return err
-		}
-		if info.IsDir() {
-			return os.Mkdir(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
-
 func loadImage(t *testing.T) v1.Image {
 	t.Helper()
-	index, err := layout.ImageIndexFromPath(copyTree(t, imageOutput(t, "")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := index.IndexManifest()
-	if err != nil || len(m.Manifests) != 1 {
-		t.Fatalf("index.json should name one image: %+v (%v)", m, err)
-	}
-	img, err := index.Image(m.Manifests[0].Digest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := validate.Image(img); err != nil {
-		t.Fatalf("validate.Image: %v", err)
-	}
-	return img
+	return imagetest.Load(t, imagetest.Output(t, *imagePaths, ""))
 }
 
 func TestConfig(t *testing.T) {
@@ -121,31 +53,15 @@ func TestSingleLayer(t *testing.T) {
 	if err != nil || len(layers) != 1 {
 		t.Fatalf("want one layer, got %d (%v)", len(layers), err)
 	}
-	rc, err := layers[0].Uncompressed()
+	binary, err := os.ReadFile(imagetest.Runfile(t, *binaryPath))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rc.Close()
-	binary, err := os.ReadFile(runfile(t, *binaryPath))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(rc)
 	var listing []string
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		listing = append(listing, h.Name)
-		if h.Name == "app/hello" {
-			body, _ := io.ReadAll(tr)
-			if !bytes.Equal(body, binary) || h.Mode != 0o755 || h.Uid != 0 || h.Gid != 0 || h.ModTime.Unix() != 0 {
-				t.Errorf("app/hello: mode %o, owner %d:%d, mtime %v, same bytes as the binary: %v", h.Mode, h.Uid, h.Gid, h.ModTime, bytes.Equal(body, binary))
-			}
+	for _, e := range imagetest.Files(t, layers[0]) {
+		listing = append(listing, e.Name)
+		if e.Name == "app/hello" && (!bytes.Equal(e.Body, binary) || e.Mode != 0o755 || e.Uid != 0 || e.Gid != 0 || e.ModTime.Unix() != 0) {
+			t.Errorf("app/hello: mode %o, owner %d:%d, mtime %v, same bytes as the binary: %v", e.Mode, e.Uid, e.Gid, e.ModTime, bytes.Equal(e.Body, binary))
 		}
 	}
 	if strings.Join(listing, " ") != "app/ app/hello" {
@@ -169,14 +85,14 @@ func TestSingleLayer(t *testing.T) {
 // TestGoldenDigest pins the image digest: any change to what the rules or the
 // tool write shows up here and must be explained as a breaking change.
 func TestGoldenDigest(t *testing.T) {
-	got, err := os.ReadFile(imageOutput(t, ".digest"))
+	got, err := os.ReadFile(imagetest.Output(t, *imagePaths, ".digest"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if runtime.GOARCH != "amd64" {
 		t.Skipf("the golden digest is that of the linux/amd64 image; this one is linux/%s (%s)", runtime.GOARCH, got)
 	}
-	want, err := os.ReadFile(runfile(t, *goldenPath))
+	want, err := os.ReadFile(imagetest.Runfile(t, *goldenPath))
 	if err != nil {
 		t.Fatal(err)
 	}

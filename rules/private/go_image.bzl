@@ -4,6 +4,9 @@ load("@rules_go//go:def.bzl", "go_binary")
 load(":image.bzl", "scratch_image")
 load(":layer.bzl", "scratch_layer")
 
+# The layers of //rules/essentials that go_scratch_image adds by name.
+ESSENTIALS = ["ca_certificates", "tzdata", "passwd", "tmp", "nsswitch"]
+
 _PURE = str(Label("@rules_go//go/config:pure"))
 _STATIC = str(Label("@rules_go//go/config:static"))
 
@@ -23,7 +26,15 @@ def _go_static_binary_impl(ctx):
         fail("%s: binary %s is not executable; give a go_binary" % (ctx.label, ctx.attr.binary[0].label))
     out = ctx.actions.declare_file(ctx.label.name)
     ctx.actions.symlink(output = out, target_file = binary, is_executable = True)
-    return [DefaultInfo(files = depset([out]), executable = out)]
+
+    # The binary's data dependencies, without the binary itself: `out` is it.
+    runfiles = ctx.attr.binary[0][DefaultInfo].default_runfiles
+    data = ctx.runfiles(
+        transitive_files = depset([f for f in runfiles.files.to_list() if f != binary]),
+        symlinks = runfiles.symlinks,
+        root_symlinks = runfiles.root_symlinks,
+    )
+    return [DefaultInfo(files = depset([out]), executable = out, runfiles = data)]
 
 go_static_binary = rule(
     implementation = _go_static_binary_impl,
@@ -44,6 +55,7 @@ def go_scratch_image(
         binary = None,
         embed = None,
         binary_path = None,
+        essentials = [],
         user = "65532:65532",
         entrypoint = None,
         visibility = None,
@@ -69,6 +81,9 @@ def go_scratch_image(
       binary_path: where the binary goes in the image. Default
         `/app/<binary's name>`; with `embed`, the binary is named after its
         package's folder, as `go build` would name it.
+      essentials: names of scratch essentials to add, each as a layer below
+        the binary's: any of "ca_certificates", "tzdata", "passwd", "tmp",
+        "nsswitch" (see //rules/essentials).
       user: the user the binary runs as; default the conventional non-root
         `65532:65532`.
       entrypoint: default `[binary_path]`.
@@ -78,6 +93,9 @@ def go_scratch_image(
       **kwargs: passed to `scratch_image` (cmd, env, labels, layers to add
         below the binary's, ...).
     """
+    for essential in essentials:
+        if essential not in ESSENTIALS:
+            fail("go_scratch_image %s: unknown essential %r; choose from %s" % (name, essential, ESSENTIALS))
     if (binary == None) == (embed == None):
         fail("go_scratch_image %s: give exactly one of `binary` (a go_binary) or `embed` (go_library targets)" % name)
     common = {"tags": tags, "testonly": testonly, "visibility": visibility}
@@ -92,13 +110,13 @@ def go_scratch_image(
     go_static_binary(name = name + "_static", binary = binary, **common)
     scratch_layer(
         name = name + "_layer",
-        files = {binary_path: name + "_static"},
+        binaries = {binary_path: name + "_static"},
         require_static = True,
         **common
     )
     scratch_image(
         name = name,
-        layers = kwargs.pop("layers", []) + [name + "_layer"],
+        layers = [Label("//rules/essentials:" + e) for e in essentials] + kwargs.pop("layers", []) + [name + "_layer"],
         entrypoint = entrypoint if entrypoint != None else [binary_path],
         user = user,
         **dict(kwargs, **common)

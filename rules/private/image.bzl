@@ -30,6 +30,30 @@ scratch_image(
 def default_repo_tag(label):
     return "bazel/%s:%s" % (label.package, label.name)
 
+def _merge_env(base, own):
+    keys = [entry.partition("=")[0] for entry in own]
+    merged = [entry for entry in base if entry.partition("=")[0] not in keys]
+    return merged + own
+
+def _extend(base, own, where):
+    """The config of an image built on `base`, as a later Dockerfile stage would have it."""
+    for key in ("os", "architecture", "variant"):
+        if base[key] != own[key]:
+            fail("%s: base is a %s/%s image but this one is %s/%s; build both for the same platform" % (where, base["os"], base["architecture"], own["os"], own["architecture"]))
+    config = dict(own)
+
+    # ENTRYPOINT resets an inherited CMD, as in a Dockerfile.
+    if not own["entrypoint"]:
+        config["entrypoint"] = base["entrypoint"]
+        config["cmd"] = own["cmd"] or base["cmd"]
+    for key in ("workdir", "user", "stop_signal"):
+        config[key] = own[key] or base[key]
+    config["env"] = _merge_env(base["env"], own["env"])
+    config["labels"] = dict(base["labels"], **own["labels"])
+    config["exposed_ports"] = base["exposed_ports"] + [p for p in own["exposed_ports"] if p not in base["exposed_ports"]]
+    config["volumes"] = base["volumes"] + [v for v in own["volumes"] if v not in base["volumes"]]
+    return config
+
 def _scratch_image_impl(ctx):
     where = "scratch_image %s" % ctx.label
     repo_tags = ctx.attr.repo_tags or [default_repo_tag(ctx.label)]
@@ -41,7 +65,7 @@ def _scratch_image_impl(ctx):
     config.update({
         "entrypoint": ctx.attr.entrypoint,
         "cmd": ctx.attr.cmd,
-        "env": env_list(ctx.attr.env, where),
+        "env": env_list({k: ctx.expand_make_variables("env", ctx.expand_location(v, ctx.attr.data), {}) for k, v in ctx.attr.env.items()}, where),
         "workdir": ctx.attr.workdir,
         "user": check_user(ctx.attr.user, where),
         "labels": ctx.attr.labels,
@@ -52,6 +76,10 @@ def _scratch_image_impl(ctx):
         "created": ctx.attr.source_date_epoch,
     })
     layers = [target[LayerInfo] for target in ctx.attr.layers]
+    if ctx.attr.base:
+        base = ctx.attr.base[ImageInfo]
+        config = _extend(base.config, config, where)
+        layers = base.layers + layers
 
     layout = ctx.actions.declare_directory(ctx.label.name)
     tarball = ctx.actions.declare_file(ctx.label.name + ".tar")
@@ -79,20 +107,25 @@ def _scratch_image_impl(ctx):
     )
     return [
         DefaultInfo(files = depset([layout, tarball, digest])),
-        ImageInfo(layout = layout, tarball = tarball, digest = digest, layers = layers),
+        ImageInfo(layout = layout, tarball = tarball, digest = digest, layers = layers, config = config),
     ]
 
 scratch_image = rule(
     implementation = _scratch_image_impl,
     doc = _DOC,
     attrs = dict({
+        "base": attr.label(
+            doc = "Another `scratch_image` to build on, like a later stage of a multi-stage build: its layers come first, and its config is inherited, this image's attributes overriding (entrypoint, cmd, workdir, user, stop_signal; an entrypoint resets an inherited cmd, as in a Dockerfile) or adding to it (env by key, labels by key, exposed_ports, volumes). Annotations are not inherited.",
+            providers = [ImageInfo],
+        ),
         "layers": attr.label_list(
             doc = "The image's layers, bottom first (`scratch_layer` targets).",
             providers = [LayerInfo],
         ),
         "entrypoint": attr.string_list(doc = "The command run when the container starts, as an exec-form list."),
         "cmd": attr.string_list(doc = "Default arguments to `entrypoint` (or the command, without one)."),
-        "env": attr.string_dict(doc = "Environment variables, in the order written."),
+        "env": attr.string_dict(doc = "Environment variables, in the order written. Values may use make variables (`$(TARGET_CPU)`, and those of the targets in the built-in `toolchains` attribute) and `$(rlocationpath :label)`-style location expansion of `data` targets."),
+        "data": attr.label_list(doc = "Targets whose locations `env` may expand; they are not added to the image.", allow_files = True),
         "workdir": attr.string(doc = "The working directory of the container's process."),
         "user": attr.string(doc = "The user the process runs as: `\"uid\"`, `\"uid:gid\"` or a name found in the image's /etc/passwd. Empty means root."),
         "labels": attr.string_dict(doc = "Image labels (config `Labels`)."),

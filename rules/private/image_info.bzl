@@ -7,5 +7,6 @@ ImageInfo = provider(
         "tarball": "File: one tar that is both an OCI layout archive and a `docker load` / `podman load` archive.",
         "digest": "File: the manifest digest, `sha256:<hex>`, without a newline.",
         "layers": "list of LayerInfo: the image's layers, bottom first.",
+        "config": "dict: the configuration the image was written with (platform, entrypoint, cmd, env, ...), for images that extend it with `base`.",
     },
 )

@@ -26,10 +26,16 @@ scratch_layer(
 """
 
 def _add(entries, entry, where):
-    path = entry["path"]
+    path = entry.get("key", entry["path"])
     if path in entries:
         fail("%s: two entries at one destination %r: %s and %s; remove one or give them different destinations" % (where, path, entries[path]["what"], entry["what"]))
     entries[path] = entry
+
+def _package_relative(f, label, where):
+    prefix = ("../%s/" % label.workspace_name if label.workspace_name else "") + (label.package + "/" if label.package else "")
+    if not f.short_path.startswith(prefix):
+        fail("%s: trees: %s is not below the package of %s, so it has no path relative to it; use `files` instead" % (where, f.short_path, label))
+    return f.short_path[len(prefix):]
 
 def layer_entries(ctx):
     """Collects the entries of a scratch_layer, checked, keyed by path.
@@ -50,15 +56,45 @@ def layer_entries(ctx):
         if not dest.endswith("/") and len(files) != 1:
             fail("%s: files[%r] = %s gives %d files, but a destination without a trailing \"/\" takes exactly one; end it with \"/\" to put every file in that folder" % (where, dest, target.label, len(files)))
         for f in files:
-            if f.is_directory:
-                fail("%s: files[%r] = %s is a directory (tree artifact), which scratch_layer does not take in `files` yet" % (where, dest, target.label))
             path = dest + f.basename if dest.endswith("/") else dest
+            _add(entries, _file_entry(f, path, executable, target.label), where)
+            inputs.append(f)
+    for dest, target in ctx.attr.binaries.items():
+        check_image_path(dest, where + ", binaries")
+        executable = target[DefaultInfo].files_to_run.executable
+        if executable == None or dest.endswith("/"):
+            fail("%s: binaries[%r] = %s: give an executable target and the full path of the program, such as \"/app/server\"" % (where, dest, target.label))
+        _add(entries, _file_entry(executable, dest, executable, target.label), where)
+        inputs.append(executable)
+        runfiles = target[DefaultInfo].default_runfiles
+        root = dest + ".runfiles/"
+        for f in runfiles.files.to_list():
+            if f != executable:
+                _add(entries, _file_entry(f, root + _runfiles_path(f), None, target.label), where)
+                inputs.append(f)
+        for link in runfiles.symlinks.to_list():
+            _add(entries, _file_entry(link.target_file, root + ctx.workspace_name + "/" + link.path, None, target.label), where)
+            inputs.append(link.target_file)
+        for link in runfiles.root_symlinks.to_list():
+            _add(entries, _file_entry(link.target_file, root + link.path, None, target.label), where)
+            inputs.append(link.target_file)
+    for dest, target in ctx.attr.trees.items():
+        check_image_path(dest, where + ", trees")
+        for f in target[DefaultInfo].files.to_list():
+            path = dest.rstrip("/") + "/" + _package_relative(f, target.label, where)
+            _add(entries, _file_entry(f, path, target[DefaultInfo].files_to_run.executable, target.label), where)
+            inputs.append(f)
+    for dest, target in ctx.attr.tars.items():
+        check_image_path(dest, where + ", tars", allow_root = True)
+        for f in target[DefaultInfo].files.to_list():
             _add(entries, {
-                "kind": "file",
-                "path": path,
+                "kind": "tar",
+                "path": dest,
                 "src": f.path,
-                "mode": 0o755 if f == executable else 0o644,
-                "what": "%s (from %s)" % (f.short_path, target.label),
+                "keep_mtimes": ctx.attr.keep_tar_mtimes,
+                "allow_devices": ctx.attr.allow_devices,
+                "what": "tar %s (from %s)" % (f.short_path, target.label),
+                "key": "tar:" + f.path,
             }, where)
             inputs.append(f)
     for path in ctx.attr.directories:
@@ -69,29 +105,76 @@ def layer_entries(ctx):
         if not target:
             fail("%s: symlinks[%r] has an empty target" % (where, path))
         _add(entries, {"kind": "symlink", "path": path.rstrip("/"), "target": target, "what": "symlink to %r" % target}, where)
+    for path, target in ctx.attr.hardlinks.items():
+        check_image_path(path, where + ", hardlinks")
+        check_image_path(target, where + ", hardlinks[%r]" % path)
+        if entries.get(target, {}).get("kind") != "file":
+            fail("%s: hardlinks[%r] = %r: the target must be a file of this layer, given in `files` or `trees`" % (where, path, target))
+        _add(entries, {"kind": "hardlink", "path": path, "target": target, "what": "hardlink to %r" % target}, where)
     for path, mode in ctx.attr.modes.items():
-        if path not in entries:
-            fail("%s: modes[%r]: no entry has that destination; the entries are %s" % (where, path, sorted(entries.keys())))
-        if entries[path]["kind"] == "symlink":
-            fail("%s: modes[%r]: a symlink has no mode of its own" % (where, path))
-        entries[path]["mode"] = parse_mode(mode, "%s, modes[%r]" % (where, path))
+        entry = _entry_at(entries, path, "modes", where)
+        if entry["kind"] in ("symlink", "tar"):
+            fail("%s: modes[%r]: a %s has no mode of its own" % (where, path, entry["kind"]))
+        entry["mode"] = parse_mode(mode, "%s, modes[%r]" % (where, path))
     for path, owner in ctx.attr.owners.items():
-        if path not in entries:
-            fail("%s: owners[%r]: no entry has that destination; the entries are %s" % (where, path, sorted(entries.keys())))
-        entries[path]["uid"], entries[path]["gid"] = parse_owner(owner, "%s, owners[%r]" % (where, path))
+        entry = _entry_at(entries, path, "owners", where)
+        entry["uid"], entry["gid"] = parse_owner(owner, "%s, owners[%r]" % (where, path))
+    for path, names in ctx.attr.owner_names.items():
+        entry = _entry_at(entries, path, "owner_names", where)
+        uname, _, gname = names.partition(":")
+        if not uname or not gname:
+            fail("%s: owner_names[%r] = %r is not \"user:group\", such as \"nonroot:nonroot\"" % (where, path, names))
+        entry["uname"], entry["gname"] = uname, gname
     return entries, inputs
 
-def _scratch_layer_impl(ctx):
-    entries, inputs = layer_entries(ctx)
+def _runfiles_path(f):
+    # "pkg/f" in the main repository, "../repo/pkg/f" in another.
+    return f.short_path[3:] if f.short_path.startswith("../") else "_main/" + f.short_path
+
+def _file_entry(f, path, executable, label):
+    if f.is_directory:
+        return {"kind": "tree", "path": path, "src": f.path, "what": "directory %s (from %s)" % (f.short_path, label)}
+    return {
+        "kind": "file",
+        "path": path,
+        "src": f.path,
+        # A source file is its own "executable" to Bazel, whatever its bits:
+        # only the output of an executable rule counts as a program.
+        "mode": 0o755 if f == executable and not f.is_source else 0o644,
+        "what": "%s (from %s)" % (f.short_path, label),
+    }
+
+def _entry_at(entries, path, attr_name, where):
+    if path not in entries:
+        fail("%s: %s[%r]: no entry has that destination; the entries are %s" % (where, attr_name, path, sorted(entries.keys())))
+    return entries[path]
+
+def write_layer(ctx, entries, inputs, kind = "scratch_layer", source_date_epoch = 0, require_static_arch = None):
+    """Registers the action that writes a layer, and returns its providers.
+
+    Args:
+      ctx: a rule context whose rule declares SCRATCH_TOOLCHAIN_TYPE.
+      entries: entry dicts, as the tool's `--entry` takes them (extra keys
+        "what" and "key" are dropped).
+      inputs: the source Files the entries read.
+      kind: the rule kind named in the image history.
+      source_date_epoch: the modification time of every entry.
+      require_static_arch: if set, refuse executable ELF files that are not
+        static binaries for this OCI architecture.
+
+    Returns:
+      [DefaultInfo, LayerInfo] for the rule to return.
+    """
+    if source_date_epoch < 0:
+        fail("%s: source_date_epoch %d is negative" % (ctx.label, source_date_epoch))
     blob = ctx.actions.declare_file(ctx.label.name + ".tar.gz")
     descriptor = ctx.actions.declare_file(ctx.label.name + ".layer.json")
     args = tool_args(ctx, "layer")
-    for path in sorted(entries.keys()):
-        entry = {k: v for k, v in entries[path].items() if k != "what"}
-        args.add("--entry", json.encode(entry))
-    args.add("--mtime", ctx.attr.source_date_epoch)
-    if ctx.attr.require_static:
-        args.add("--require_static", image_platform(ctx)["architecture"])
+    for entry in entries:
+        args.add("--entry", json.encode({k: v for k, v in entry.items() if k not in ("what", "key")}))
+    args.add("--mtime", source_date_epoch)
+    if require_static_arch:
+        args.add("--require_static", require_static_arch)
     args.add("--output", blob)
     args.add("--descriptor", descriptor)
     ctx.actions.run(
@@ -108,17 +191,47 @@ def _scratch_layer_impl(ctx):
         LayerInfo(
             blob = blob,
             descriptor = descriptor,
-            created_by = "scratch_layer //%s:%s" % (ctx.label.package, ctx.label.name),
+            created_by = "%s //%s:%s" % (kind, ctx.label.package, ctx.label.name),
         ),
     ]
+
+def _scratch_layer_impl(ctx):
+    entries, inputs = layer_entries(ctx)
+    return write_layer(
+        ctx,
+        [entries[key] for key in sorted(entries.keys())],
+        inputs,
+        source_date_epoch = ctx.attr.source_date_epoch,
+        require_static_arch = image_platform(ctx)["architecture"] if ctx.attr.require_static else None,
+    )
 
 scratch_layer = rule(
     implementation = _scratch_layer_impl,
     doc = _DOC,
     attrs = dict({
         "files": attr.string_keyed_label_dict(
-            doc = "Destination in the image → label. A destination ending in `/` is a folder that receives every file of the label under its own base name; any other destination takes exactly one file. Files are 0644, executables 0755, unless `modes` says otherwise.",
+            doc = "Destination in the image → label. A destination ending in `/` is a folder that receives every file of the label under its own base name; any other destination takes exactly one file. Files are 0644, the output of an executable rule (a binary) 0755, unless `modes` says otherwise (give it for a checked-in script).",
             allow_files = True,
+        ),
+        "binaries": attr.string_keyed_label_dict(
+            doc = "Program path → executable target. The program goes at the path (0755) and its runfiles (`data` dependencies) below `<path>.runfiles/`, where Bazel's runfiles libraries look for them.",
+            allow_files = True,
+        ),
+        "trees": attr.string_keyed_label_dict(
+            doc = "Destination folder → label. Every file of the label goes below the folder at its path relative to the label's package (`trees = {\"/target\": \":metadata\"}` puts `metadata/a.txt` at `/target/metadata/a.txt`); directories (tree artifacts) are copied whole, their files `0644`.",
+            allow_files = True,
+        ),
+        "tars": attr.string_keyed_label_dict(
+            doc = "Destination folder → tar files (`.tar`, `.tar.gz`, `.tgz`) whose entries are merged below it, as `ADD rootfs.tgz /` does. Entries keep their modes and owners; they are sorted and get the layer's fixed mtime (see `keep_tar_mtimes`). `..` components, links that climb above the root, entries below a symlink, duplicate paths and device nodes (see `allow_devices`) fail the build.",
+            allow_files = [".tar", ".tar.gz", ".tgz"],
+        ),
+        "keep_tar_mtimes": attr.bool(doc = "Keep the modification times of the entries of `tars` instead of `source_date_epoch`."),
+        "allow_devices": attr.bool(doc = "Let `tars` hold device nodes and FIFOs, which are refused otherwise."),
+        "hardlinks": attr.string_dict(
+            doc = "Hardlink path → absolute path of a file of this layer.",
+        ),
+        "owner_names": attr.string_dict(
+            doc = "Destination → `\"user:group\"` names written in the tar headers (numeric ids stay those of `owners`).",
         ),
         "directories": attr.string_list(
             doc = "Empty directories to create (0755 unless `modes` says otherwise).",

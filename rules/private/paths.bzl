@@ -1,15 +1,18 @@
 """Checks of destination paths, done at analysis so that errors name the attribute."""
 
-def check_image_path(path, where):
+def check_image_path(path, where, allow_root = False):
     """Fails unless `path` is a clean absolute path inside the image.
 
     Args:
       path: a destination such as "/app/hello"; a trailing "/" is allowed.
       where: what to name in the error, such as "files of //pkg:layer".
+      allow_root: whether "/" itself is allowed.
 
     Returns:
       `path` unchanged.
     """
+    if allow_root and path == "/":
+        return path
     if not path.startswith("/"):
         fail("%s: destination %r is not absolute; write it as %r" % (where, path, "/" + path))
     parts = path[1:].split("/")

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"path"
-	"time"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Kind is the type of a layer entry.

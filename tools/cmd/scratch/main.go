@@ -3,6 +3,8 @@
 //
 //	scratch layer --entry JSON... --output layer.tar.gz --descriptor layer.json
 //	scratch image --config JSON --layer JSON... --layout DIR --tarball image.tar --digest image.digest
+//	scratch cacerts --output ca-certificates.crt
+//	scratch tzdata --go_source zzipdata.go --output_dir zoneinfo
 //
 // An argument "@FILE" is replaced by the lines of FILE, one argument a line
 // (Bazel's "multiline" params file), so argument lists of any length work.
@@ -21,8 +23,10 @@ type verb struct {
 }
 
 var verbs = map[string]verb{
-	"layer": {"write one reproducible layer (tar+gzip) and its descriptor", runLayer},
-	"image": {"write an image's config and manifest as an OCI layout, a tarball and a digest", runImage},
+	"layer":   {"write one reproducible layer (tar+gzip) and its descriptor", runLayer},
+	"image":   {"write an image's config and manifest as an OCI layout, a tarball and a digest", runImage},
+	"cacerts": {"write the Mozilla root certificates (from golang.org/x/crypto/x509roots/fallback) as a PEM bundle", runCACerts},
+	"tzdata":  {"write the Go SDK's time zone database as zoneinfo files", runTzdata},
 }
 
 func main() {
@@ -59,7 +63,7 @@ func usage() string {
 	var b strings.Builder
 	b.WriteString("usage: scratch VERB [flags]; verbs:\n")
 	for _, name := range names {
-		fmt.Fprintf(&b, "  %-6s %s\n", name, verbs[name].summary)
+		fmt.Fprintf(&b, "  %-8s %s\n", name, verbs[name].summary)
 	}
 	return b.String()
 }
