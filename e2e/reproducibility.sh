@@ -6,8 +6,8 @@
 source "$(dirname "$0")/lib.sh"
 cd "$REPO"
 
-TARGETS=(//examples/hello:image)
-IMAGES=(examples/hello/image)
+TARGETS=(//examples/...)
+IMAGES=(examples/hello/image examples/cekit_scratch/image examples/rootfs/image examples/https_client/image)
 
 log "reference build in $REPO"
 bazel build "${TARGETS[@]}"

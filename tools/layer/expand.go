@@ -182,7 +182,7 @@ func expandTar(e Entry) ([]Entry, *os.File, error) {
 			entry.Kind, entry.Target = KindHardlink, path.Join(e.Path, target)
 		case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
 			if !e.AllowDevices {
-				return nil, spool, fail("entry %q is a device node or FIFO; scratch images rarely need one (the runtime provides /dev). Remove it from the archive, or allow devices on purpose", h.Name)
+				return nil, spool, fail("entry %q is a device node or FIFO; scratch images rarely need one (the runtime provides /dev). Remove it from the archive, or set allow_devices = True on the scratch_layer", h.Name)
 			}
 			entry.Kind, entry.device = kindDevice, h
 		default:
