@@ -4,8 +4,8 @@
 source "$(dirname "$0")/lib.sh"
 cd "$REPO"
 
-log "build //examples/..."
-bazel build //examples/...
+log "build //examples/... and a binary with data dependencies"
+bazel build //examples/... //rules/tests:runfiles_image
 bin=$REPO/bazel-bin/examples
 
 expect_output() { # NAME LAYOUT TAG EXPECTED
@@ -54,5 +54,8 @@ expect_output https_client "$bin/https_client/image" image "certificates: ok: th
 time zone: ok: TZ=Asia/Tokyo is JST (UTC+09:00)
 user: ok: uid=65532(nonroot) gid=65532 home=/home/nonroot
 tmp: ok: wrote and removed a file in /tmp"
+
+log "runfiles"
+expect_output runfiles "$REPO/bazel-bin/rules/tests/runfiles_image" runfiles_image "hello from the runfiles"
 
 summary

@@ -1,0 +1,81 @@
+package tests_test
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"flag"
+	"io"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/rules-scratch/rules_scratch/tools/imagetest"
+)
+
+var layerPath = flag.String("layer", "", "$(rlocationpath) of :all_entries")
+
+type header struct {
+	typ      byte
+	mode     int64
+	uid, gid int
+	names    string
+	link     string
+	mtime    int64
+}
+
+// TestAllEntries checks each kind of entry and each per-entry attribute of
+// scratch_layer as written in the layer.
+func TestAllEntries(t *testing.T) {
+	f, err := os.Open(imagetest.Runfile(t, *layerPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(zr)
+	got := map[string]header{}
+	var names []string
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, h.Name)
+		got[h.Name] = header{h.Typeflag, h.Mode, h.Uid, h.Gid, h.Uname + ":" + h.Gname, h.Linkname, h.ModTime.Unix()}
+	}
+	const day = 86400
+	want := map[string]header{
+		"app/reader": {tar.TypeReg, 0o755, 0, 0, ":", "", day},
+		"app/reader.runfiles/_main/rules/tests/runfiles_reader/testdata/greeting.txt": {tar.TypeReg, 0o644, 0, 0, ":", "", day},
+		"etc/plain.txt":                {tar.TypeReg, 0o600, 0, 0, ":", "", day},
+		"etc/plain-link.txt":           {tar.TypeLink, 0o644, 0, 0, ":", "etc/plain.txt", day},
+		"etc/more/BUILD.bazel":         {tar.TypeReg, 0o644, 0, 0, ":", "", day},
+		"etc/more/failure_test.bzl":    {tar.TypeReg, 0o644, 0, 0, ":", "", day},
+		"etc/abs":                      {tar.TypeSymlink, 0o777, 0, 0, ":", "/etc/plain.txt", day},
+		"etc/rel":                      {tar.TypeSymlink, 0o777, 0, 0, ":", "plain.txt", day},
+		"var/lib/app/":                 {tar.TypeDir, 0o700, 1000, 50, "app:staff", "", day},
+		"srv/testdata/static/site.css": {tar.TypeReg, 0o644, 0, 0, ":", "", day},
+		// From the tar: modes, owner names and (keep_tar_mtimes) times kept.
+		"opt/rootfs/bin/greet":     {tar.TypeReg, 0o755, 0, 0, "root:root", "", 1713077916},
+		"opt/rootfs/bin/sh":        {tar.TypeSymlink, 0o777, 0, 0, "root:root", "greet", 1713077916},
+		"opt/rootfs/usr/bin/greet": {tar.TypeLink, 0o755, 0, 0, "root:root", "opt/rootfs/bin/greet", 1713077916},
+		"opt/rootfs/tmp/":          {tar.TypeDir, 0o1777, 0, 0, "root:root", "", 1713077916},
+		"opt/":                     {tar.TypeDir, 0o755, 0, 0, ":", "", day},
+	}
+	for name, w := range want {
+		if g, ok := got[name]; !ok || g != w {
+			t.Errorf("%s:\n got %+v (present: %v)\nwant %+v", name, g, ok, w)
+		}
+	}
+	for i := 1; i < len(names); i++ {
+		if strings.TrimSuffix(names[i-1], "/") >= strings.TrimSuffix(names[i], "/") {
+			t.Errorf("entries not sorted: %q before %q", names[i-1], names[i])
+		}
+	}
+}
