@@ -27,7 +27,7 @@ scratch_image(
 ```
 """
 
-def default_repo_tag(label):
+def _default_repo_tag(label):
     return "bazel/%s:%s" % (label.package, label.name)
 
 def _merge_env(base, own):
@@ -56,7 +56,7 @@ def _extend(base, own, where):
 
 def _scratch_image_impl(ctx):
     where = "scratch_image %s" % ctx.label
-    repo_tags = ctx.attr.repo_tags or [default_repo_tag(ctx.label)]
+    repo_tags = ctx.attr.repo_tags or [_default_repo_tag(ctx.label)]
     for tag in repo_tags:
         check_repo_tag(tag, where)
     if ctx.attr.source_date_epoch < 0:

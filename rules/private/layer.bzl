@@ -70,7 +70,7 @@ def layer_entries(ctx):
         root = dest + ".runfiles/"
         for f in runfiles.files.to_list():
             if f != executable:
-                _add(entries, _file_entry(f, root + _runfiles_path(f), None, target.label), where)
+                _add(entries, _file_entry(f, root + _runfiles_path(f, ctx.workspace_name), None, target.label), where)
                 inputs.append(f)
         for link in runfiles.symlinks.to_list():
             _add(entries, _file_entry(link.target_file, root + ctx.workspace_name + "/" + link.path, None, target.label), where)
@@ -127,9 +127,9 @@ def layer_entries(ctx):
         entry["uname"], entry["gname"] = uname, gname
     return entries, inputs
 
-def _runfiles_path(f):
-    # "pkg/f" in the main repository, "../repo/pkg/f" in another.
-    return f.short_path[3:] if f.short_path.startswith("../") else "_main/" + f.short_path
+def _runfiles_path(f, workspace_name):
+    # short_path is "pkg/f" in the main repository, "../repo/pkg/f" in another.
+    return f.short_path[3:] if f.short_path.startswith("../") else workspace_name + "/" + f.short_path
 
 def _file_entry(f, path, executable, label):
     if f.is_directory:
