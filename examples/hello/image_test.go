@@ -2,7 +2,6 @@ package main_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"flag"
 	"os"
 	"reflect"
@@ -13,6 +12,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/rules-scratch/rules_scratch/tools/imagetest"
+	"github.com/rules-scratch/rules_scratch/tools/layer"
 )
 
 // Paths of the built outputs, as $(rlocationpath(s)) gives them.
@@ -68,8 +68,12 @@ func TestSingleLayer(t *testing.T) {
 		t.Errorf("layer holds %q, want [app/ app/hello]", listing)
 	}
 
+	// The binary alone, gzip-compressed as every layer is.
 	var gz bytes.Buffer
-	w := gzip.NewWriter(&gz)
+	w, err := layer.NewGzipWriter(&gz, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	w.Write(binary)
 	w.Close()
 	size, err := layers[0].Size()
