@@ -134,17 +134,41 @@ func normalize(entries []Entry) ([]item, error) {
 			}
 		}
 	}
+	// An extractor needs a hardlink's target before the link, so of each
+	// file and its hardlinks, the first name in sorted order holds the data
+	// and the others link to it.
+	first := map[string]string{} // file name -> first name of its group
+	for name, e := range byName {
+		if e.Kind != KindHardlink {
+			continue
+		}
+		target, err := cleanPath(e.Target)
+		if err != nil {
+			return nil, fmt.Errorf("%s: target: %w", e.describe(), err)
+		}
+		if t, ok := byName[target]; !ok || t.Kind != KindFile {
+			return nil, fmt.Errorf("%s: target %q is not a file of this layer; a hardlink must point at a file entry of the same layer", e.describe(), e.Target)
+		}
+		e.Target = target
+		byName[name] = e
+		if head, ok := first[target]; ok {
+			first[target] = min(head, name)
+		} else {
+			first[target] = min(target, name)
+		}
+	}
+	for file, head := range first {
+		if head == file {
+			continue
+		}
+		data, link := byName[file], byName[head]
+		data.Path, link.Path = link.Path, data.Path
+		byName[head], byName[file] = data, link
+	}
 	items := make([]item, 0, len(byName))
 	for name, e := range byName {
 		if e.Kind == KindHardlink {
-			target, err := cleanPath(e.Target)
-			if err != nil {
-				return nil, fmt.Errorf("%s: target: %w", e.describe(), err)
-			}
-			if t, ok := byName[target]; !ok || t.Kind != KindFile {
-				return nil, fmt.Errorf("%s: target %q is not a file of this layer; a hardlink must point at a file entry of the same layer", e.describe(), e.Target)
-			}
-			e.Target = target
+			e.Target = first[e.Target]
 		}
 		items = append(items, item{name: name, Entry: e})
 	}
@@ -160,6 +184,9 @@ func (e Entry) check() error {
 		}
 	case KindDir:
 	case kindDevice:
+		if e.device == nil {
+			return fmt.Errorf("%s: device nodes come only from tars that allow them", e.describe())
+		}
 	case KindSymlink, KindHardlink:
 		if e.Target == "" {
 			return fmt.Errorf("%s has no target", e.describe())

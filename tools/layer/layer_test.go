@@ -203,6 +203,31 @@ func TestWriteDescriptorAndGzipHeader(t *testing.T) {
 	}
 }
 
+// TestHardlinkTargetsComeFirst checks that whatever names a file and its
+// hardlinks have, the data is written under the first name in the archive,
+// so that an extractor meets the target before the links.
+func TestHardlinkTargetsComeFirst(t *testing.T) {
+	dir := writeSources(t, map[string][]byte{"f": []byte("data")}, time.Now(), 0o644)
+	data, _ := writeLayer(t, []Entry{
+		{Kind: KindFile, Path: "/etc/plain.txt", Source: filepath.Join(dir, "f"), Mode: mode(0o600)},
+		{Kind: KindHardlink, Path: "/etc/plain-link.txt", Target: "/etc/plain.txt"},
+		{Kind: KindHardlink, Path: "/z/last", Target: "/etc/plain.txt"},
+		{Kind: KindHardlink, Path: "/a/first", Target: "/etc/plain.txt"},
+	})
+	names, headers, bodies := readLayer(t, data)
+	if got := strings.Join(names, " "); got != "a/ a/first etc/ etc/plain-link.txt etc/plain.txt z/ z/last" {
+		t.Fatalf("names %s", got)
+	}
+	if h := headers["a/first"]; h.typ != tar.TypeReg || h.mode != 0o600 || string(bodies["a/first"]) != "data" {
+		t.Errorf("a/first should hold the data: %+v", h)
+	}
+	for _, link := range []string{"etc/plain-link.txt", "etc/plain.txt", "z/last"} {
+		if h := headers[link]; h.typ != tar.TypeLink || h.linkname != "a/first" {
+			t.Errorf("%s should link to a/first: %+v", link, h)
+		}
+	}
+}
+
 func TestWriteLongNamesAndPAX(t *testing.T) {
 	dir := writeSources(t, map[string][]byte{"f": []byte("x")}, time.Now(), 0o644)
 	long := "/" + strings.Repeat("d", 120) + "/" + strings.Repeat("f", 150)
@@ -227,6 +252,7 @@ func TestWriteRefusesBadEntries(t *testing.T) {
 		{"two at one destination", []Entry{{Kind: KindFile, Path: "/a", Source: src}, {Kind: KindDir, Path: "/a/"}}, "two entries at one destination /a"},
 		{"file as a parent", []Entry{{Kind: KindFile, Path: "/a", Source: src}, {Kind: KindFile, Path: "/a/b", Source: src}}, "needs /a to be a directory"},
 		{"unknown kind", []Entry{{Kind: "chardev", Path: "/dev/null"}}, "unknown kind \"chardev\""},
+		{"device outside a tar", []Entry{{Kind: "device", Path: "/dev/null"}}, "device nodes come only from tars"},
 		{"missing source", []Entry{{Kind: KindFile, Path: "/a", Source: filepath.Join(dir, "nope")}}, "no such file"},
 		{"directory as file", []Entry{{Kind: KindFile, Path: "/a", Source: dir}}, "not a regular file"},
 		{"dangling hardlink", []Entry{{Kind: KindHardlink, Path: "/a", Target: "/b"}}, "is not a file of this layer"},
