@@ -48,7 +48,7 @@ func TestDerivedImage(t *testing.T) {
 	want := v1.Config{
 		Entrypoint:   []string{"/base"},
 		Cmd:          []string{"--derived"},
-		Env:          []string{"A=1", "B=3", "C=k8"},
+		Env:          []string{"A=1", "B=3", "C=k8", "D=_main/rules/tests/testdata/plain.txt"},
 		Labels:       map[string]string{"from": "derived", "keep": "base"},
 		ExposedPorts: map[string]struct{}{"8080/tcp": {}, "53/udp": {}},
 		Volumes:      map[string]struct{}{"/data": {}},

@@ -12,7 +12,62 @@ import (
 	"github.com/rules-scratch/rules_scratch/tools/imagetest"
 )
 
-var layerPath = flag.String("layer", "", "$(rlocationpath) of :all_entries")
+var (
+	layerPath = flag.String("layer", "", "$(rlocationpath) of :all_entries")
+	usersPath = flag.String("users", "", "$(rlocationpath) of :users")
+)
+
+// readLayer returns the entries of a layer blob, in order.
+func readLayer(t *testing.T, rlocation string) []imagetest.Entry {
+	t.Helper()
+	f, err := os.Open(imagetest.Runfile(t, rlocation))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []imagetest.Entry
+	tr := tar.NewReader(zr)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(tr)
+		out = append(out, imagetest.Entry{Header: h, Body: body})
+	}
+}
+
+func TestUsers(t *testing.T) {
+	files := map[string]imagetest.Entry{}
+	var names []string
+	for _, e := range readLayer(t, *usersPath) {
+		files[e.Name] = e
+		names = append(names, e.Name)
+	}
+	if got := strings.Join(names, " "); got != "etc/ etc/group etc/passwd home/ home/app/ home/worker/ root/" {
+		t.Errorf("entries: %s", got)
+	}
+	wantPasswd := "root:x:0:0:root:/root:/sbin/nologin\napp:x:1000:1000:app:/home/app:/sbin/nologin\nworker:x:1001:1000:worker:/home/worker:/sbin/nologin\n"
+	if got := string(files["etc/passwd"].Body); got != wantPasswd {
+		t.Errorf("/etc/passwd:\n%s\nwant\n%s", got, wantPasswd)
+	}
+	if got := string(files["etc/group"].Body); got != "root:x:0:\napp:x:1000:\n" {
+		t.Errorf("/etc/group:\n%s", got)
+	}
+	if h := files["home/worker/"]; h.Uid != 1001 || h.Gid != 1000 || h.Mode != 0o755 {
+		t.Errorf("home/worker: %d:%d %o", h.Uid, h.Gid, h.Mode)
+	}
+	if h := files["root/"]; h.Mode != 0o700 {
+		t.Errorf("root: %o", h.Mode)
+	}
+}
 
 type header struct {
 	typ      byte
@@ -26,26 +81,10 @@ type header struct {
 // TestAllEntries checks each kind of entry and each per-entry attribute of
 // scratch_layer as written in the layer.
 func TestAllEntries(t *testing.T) {
-	f, err := os.Open(imagetest.Runfile(t, *layerPath))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(zr)
 	got := map[string]header{}
 	var names []string
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, e := range readLayer(t, *layerPath) {
+		h := e.Header
 		names = append(names, h.Name)
 		got[h.Name] = header{h.Typeflag, h.Mode, h.Uid, h.Gid, h.Uname + ":" + h.Gname, h.Linkname, h.ModTime.Unix()}
 	}
