@@ -13,7 +13,29 @@ import (
 var (
 	base    = flag.String("base", "", "$(rlocationpaths) of the base image")
 	derived = flag.String("derived", "", "$(rlocationpaths) of the image built on it")
+	embed   = flag.String("embed", "", "$(rlocationpaths) of a go_scratch_image built from embed")
 )
+
+// TestEmbedImage checks go_scratch_image's defaults with `embed`: the binary
+// named after its package folder, essentials below it, a non-root user.
+func TestEmbedImage(t *testing.T) {
+	img := imagetest.Load(t, imagetest.Output(t, *embed, ""))
+	cf := configOf(t, img)
+	if !reflect.DeepEqual(cf.Config.Entrypoint, []string{"/app/tests"}) || cf.Config.User != "65532:65532" {
+		t.Errorf("entrypoint %q, user %q; want [/app/tests] and 65532:65532", cf.Config.Entrypoint, cf.Config.User)
+	}
+	layers, _ := img.Layers()
+	if len(layers) != 2 {
+		t.Fatalf("want the tmp essential and the binary's layer, got %d layers", len(layers))
+	}
+	var names []string
+	for _, e := range imagetest.Files(t, layers[1]) {
+		names = append(names, e.Name)
+	}
+	if len(names) < 2 || names[0] != "app/" || names[1] != "app/tests" {
+		t.Errorf("binary layer holds %q", names)
+	}
+}
 
 func configOf(t *testing.T, img v1.Image) *v1.ConfigFile {
 	t.Helper()
