@@ -2,10 +2,7 @@ package tests_test
 
 import (
 	"archive/tar"
-	"compress/gzip"
 	"flag"
-	"io"
-	"os"
 	"strings"
 	"testing"
 
@@ -17,37 +14,10 @@ var (
 	usersPath = flag.String("users", "", "$(rlocationpath) of :users")
 )
 
-// readLayer returns the entries of a layer blob, in order.
-func readLayer(t *testing.T, rlocation string) []imagetest.Entry {
-	t.Helper()
-	f, err := os.Open(imagetest.Runfile(t, rlocation))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []imagetest.Entry
-	tr := tar.NewReader(zr)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(tr)
-		out = append(out, imagetest.Entry{Header: h, Body: body})
-	}
-}
-
 func TestUsers(t *testing.T) {
 	files := map[string]imagetest.Entry{}
 	var names []string
-	for _, e := range readLayer(t, *usersPath) {
+	for _, e := range imagetest.BlobFiles(t, *usersPath) {
 		files[e.Name] = e
 		names = append(names, e.Name)
 	}
@@ -83,7 +53,7 @@ type header struct {
 func TestAllEntries(t *testing.T) {
 	got := map[string]header{}
 	var names []string
-	for _, e := range readLayer(t, *layerPath) {
+	for _, e := range imagetest.BlobFiles(t, *layerPath) {
 		h := e.Header
 		names = append(names, h.Name)
 		got[h.Name] = header{h.Typeflag, h.Mode, h.Uid, h.Gid, h.Uname + ":" + h.Gname, h.Linkname, h.ModTime.Unix()}

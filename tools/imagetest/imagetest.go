@@ -3,6 +3,7 @@ package imagetest
 
 import (
 	"archive/tar"
+	"compress/gzip"
 	"io"
 	"os"
 	"path/filepath"
@@ -72,7 +73,28 @@ func Files(t testing.TB, l v1.Layer) []Entry {
 		t.Fatal(err)
 	}
 	defer rc.Close()
-	tr := tar.NewReader(rc)
+	return readTar(t, rc)
+}
+
+// BlobFiles lists the entries of a gzip-compressed layer blob, such as a
+// scratch_layer's <name>.tar.gz, given as $(rlocationpath).
+func BlobFiles(t testing.TB, rlocation string) []Entry {
+	t.Helper()
+	f, err := os.Open(Runfile(t, rlocation))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return readTar(t, zr)
+}
+
+func readTar(t testing.TB, r io.Reader) []Entry {
+	t.Helper()
+	tr := tar.NewReader(r)
 	var out []Entry
 	for {
 		h, err := tr.Next()
