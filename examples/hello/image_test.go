@@ -70,7 +70,7 @@ func TestSingleLayer(t *testing.T) {
 
 	// The binary alone, gzip-compressed as every layer is.
 	var gz bytes.Buffer
-	w, err := layer.NewGzipWriter(&gz, 1)
+	w, err := layer.NewCompressor(&gz, layer.Gzip, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

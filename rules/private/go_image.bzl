@@ -58,6 +58,7 @@ def go_scratch_image(
         essentials = [],
         user = "65532:65532",
         entrypoint = None,
+        compression = "gzip",
         visibility = None,
         tags = None,
         testonly = None,
@@ -87,6 +88,7 @@ def go_scratch_image(
       user: the user the binary runs as; default the conventional non-root
         `65532:65532`.
       entrypoint: default `[binary_path]`.
+      compression: of the binary's layer: "gzip" or "zstd" (see scratch_layer).
       visibility: of every target made.
       tags: of every target made.
       testonly: of every target made.
@@ -112,6 +114,7 @@ def go_scratch_image(
         name = name + "_layer",
         binaries = {binary_path: name + "_static"},
         require_static = True,
+        compression = compression,
         **common
     )
     scratch_image(

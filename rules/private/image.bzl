@@ -8,11 +8,15 @@ load(":toolchain.bzl", "SCRATCH_TOOLCHAIN_TYPE", "scratch_tool", "tool_args")
 
 _DOC = """Builds a single-platform OCI image from scratch: no base image, only `layers`.
 
-Outputs, all addressed by content:
-- `<name>`: an OCI image layout directory (`oci-layout`, `index.json`, `blobs/sha256/...`);
-- `<name>.tar`: the same layout as one tar, which also holds a `manifest.json`
-  so that `docker load` and `podman load` take it as it is;
-- `<name>.digest`: the manifest digest, `sha256:<hex>`.
+Outputs:
+- `<name>`: an OCI image layout directory (`oci-layout`, `index.json`,
+  `blobs/sha256/...`) whose layer blobs are hard links of the layers' files,
+  so that a layer is stored once on disk and once in a cache;
+- `<name>.digest`: the manifest digest, `sha256:<hex>`;
+- `<name>.tar`, only when asked for (output group `tarball`, as in
+  `bazel build :image --output_groups=+tarball`, or by `scratch_load`): the
+  layout as one tar, which also holds a `manifest.json` so that `docker load`
+  and `podman load` take it as it is.
 
 The platform (os, architecture, variant) is the target platform's.
 
@@ -82,7 +86,6 @@ def _scratch_image_impl(ctx):
         layers = base.layers + layers
 
     layout = ctx.actions.declare_directory(ctx.label.name)
-    tarball = ctx.actions.declare_file(ctx.label.name + ".tar")
     digest = ctx.actions.declare_file(ctx.label.name + ".digest")
     args = tool_args(ctx, "image")
     args.add("--config", json.encode(config))
@@ -94,21 +97,52 @@ def _scratch_image_impl(ctx):
         }))
     args.add_all(repo_tags, before_each = "--repo_tag")
     args.add("--layout", layout.path)
-    args.add("--tarball", tarball)
     args.add("--digest", digest)
     ctx.actions.run(
         executable = scratch_tool(ctx),
         arguments = [args],
         inputs = [layer.blob for layer in layers] + [layer.descriptor for layer in layers],
-        outputs = [layout, tarball, digest],
+        outputs = [layout, digest],
         mnemonic = "ScratchImage",
         progress_message = "Writing image %{label}",
+        # Out of a sandbox, the layout's blobs can be hard links of the layer
+        # files themselves (a sandbox's read-only mounts refuse links).
+        execution_requirements = {"no-sandbox": "1"},
         toolchain = SCRATCH_TOOLCHAIN_TYPE,
     )
+    tarball = write_tarball(ctx, layout, repo_tags)
     return [
-        DefaultInfo(files = depset([layout, tarball, digest])),
+        DefaultInfo(files = depset([layout, digest])),
+        OutputGroupInfo(tarball = depset([tarball])),
         ImageInfo(layout = layout, tarball = tarball, digest = digest, layers = layers, config = config),
     ]
+
+def write_tarball(ctx, layout, repo_tags):
+    """Registers the action that archives a layout as `<name>.tar`.
+
+    Args:
+      ctx: a rule context whose rule declares SCRATCH_TOOLCHAIN_TYPE.
+      layout: the OCI layout directory.
+      repo_tags: names of the image in the tarball's manifest.json.
+
+    Returns:
+      The tarball File; Bazel builds it only when something asks for it.
+    """
+    tarball = ctx.actions.declare_file(ctx.label.name + ".tar")
+    args = tool_args(ctx, "tarball")
+    args.add("--layout", layout.path)
+    args.add_all(repo_tags, before_each = "--repo_tag")
+    args.add("--output", tarball)
+    ctx.actions.run(
+        executable = scratch_tool(ctx),
+        arguments = [args],
+        inputs = [layout],
+        outputs = [tarball],
+        mnemonic = "ScratchTarball",
+        progress_message = "Writing the tarball of %{label}",
+        toolchain = SCRATCH_TOOLCHAIN_TYPE,
+    )
+    return tarball
 
 scratch_image = rule(
     implementation = _scratch_image_impl,
@@ -133,7 +167,7 @@ scratch_image = rule(
         "exposed_ports": attr.string_list(doc = "Ports the container listens on: `\"8080\"` (tcp), `\"8080/tcp\"`, `\"53/udp\"`."),
         "volumes": attr.string_list(doc = "Absolute paths that hold data meant to outlive the container."),
         "stop_signal": attr.string(doc = "The signal that stops the container: a name (`\"SIGINT\"`) or a number. Empty means the runtime's default, SIGTERM."),
-        "repo_tags": attr.string_list(doc = "Names for the image in `<name>.tar` (`manifest.json` RepoTags; the first also in `index.json`). Default: `bazel/<package>:<name>`."),
+        "repo_tags": attr.string_list(doc = "Names for the image: in `index.json` (the first) and in `<name>.tar` (`manifest.json` RepoTags), which `podman load` and `docker load` use. Default: `bazel/<package>:<name>`."),
         "source_date_epoch": attr.int(
             doc = "The image's `created` time and history times, in seconds since 1970-01-01T00:00:00Z (the default, 0).",
             default = 0,

@@ -5,7 +5,7 @@ load(":paths.bzl", "check_image_path", "parse_mode", "parse_owner")
 load(":platform.bzl", "PLATFORM_ATTRS", "image_platform")
 load(":toolchain.bzl", "SCRATCH_TOOLCHAIN_TYPE", "scratch_tool", "tool_args")
 
-_DOC = """Writes one layer: a gzip-compressed tar whose bytes depend only on what it holds.
+_DOC = """Writes one layer: a compressed tar (gzip, or zstd on request) whose bytes depend only on what it holds.
 
 Entries are sorted by path, missing parent directories are added (0755),
 every modification time is `source_date_epoch`, owners are `0:0` unless set.
@@ -149,7 +149,10 @@ def _entry_at(entries, path, attr_name, where):
         fail("%s: %s[%r]: no entry has that destination; the entries are %s" % (where, attr_name, path, sorted(entries.keys())))
     return entries[path]
 
-def write_layer(ctx, entries, inputs, kind = "scratch_layer", source_date_epoch = 0, require_static_arch = None):
+# compression → extension of the layer file.
+_COMPRESSIONS = {"gzip": ".tar.gz", "zstd": ".tar.zst"}
+
+def write_layer(ctx, entries, inputs, kind = "scratch_layer", source_date_epoch = 0, require_static_arch = None, compression = "gzip"):
     """Registers the action that writes a layer, and returns its providers.
 
     Args:
@@ -161,18 +164,20 @@ def write_layer(ctx, entries, inputs, kind = "scratch_layer", source_date_epoch 
       source_date_epoch: the modification time of every entry.
       require_static_arch: if set, refuse executable ELF files that are not
         static binaries for this OCI architecture.
+      compression: "gzip" or "zstd".
 
     Returns:
       [DefaultInfo, LayerInfo] for the rule to return.
     """
     if source_date_epoch < 0:
         fail("%s: source_date_epoch %d is negative" % (ctx.label, source_date_epoch))
-    blob = ctx.actions.declare_file(ctx.label.name + ".tar.gz")
+    blob = ctx.actions.declare_file(ctx.label.name + _COMPRESSIONS[compression])
     descriptor = ctx.actions.declare_file(ctx.label.name + ".layer.json")
     args = tool_args(ctx, "layer")
     for entry in entries:
         args.add("--entry", json.encode({k: v for k, v in entry.items() if k not in ("what", "key")}))
     args.add("--mtime", source_date_epoch)
+    args.add("--compression", compression)
     if require_static_arch:
         args.add("--require_static", require_static_arch)
     args.add("--output", blob)
@@ -203,6 +208,7 @@ def _scratch_layer_impl(ctx):
         inputs,
         source_date_epoch = ctx.attr.source_date_epoch,
         require_static_arch = image_platform(ctx)["architecture"] if ctx.attr.require_static else None,
+        compression = ctx.attr.compression,
     )
 
 scratch_layer = rule(
@@ -248,6 +254,11 @@ scratch_layer = rule(
         "source_date_epoch": attr.int(
             doc = "Modification time of every entry, in seconds since 1970-01-01T00:00:00Z (the default, 0).",
             default = 0,
+        ),
+        "compression": attr.string(
+            doc = "`\"gzip\"` (`<name>.tar.gz`, what every runtime and registry takes) or `\"zstd\"` (`<name>.tar.zst`, media type `application/vnd.oci.image.layer.v1.tar+zstd`: smaller and faster to write and to unpack, but needs containerd 1.5, podman 3, CRI-O 1.21 or Docker 23 and later).",
+            default = "gzip",
+            values = _COMPRESSIONS.keys(),
         ),
         "require_static": attr.bool(
             doc = "Fail the build if an executable ELF file of the layer is dynamically linked (has a program interpreter or needs shared libraries) or is built for another architecture than the target platform's. `go_scratch_image` sets it for its binary.",

@@ -148,7 +148,7 @@ func readDescriptor(path string) (layer.Descriptor, error) {
 	if err := dec.Decode(&d); err != nil {
 		return d, fmt.Errorf("layer descriptor %s: %w", path, err)
 	}
-	if d.MediaType != types.OCILayer || d.Digest.Algorithm != "sha256" || d.DiffID.Algorithm != "sha256" || d.Size <= 0 {
+	if (d.MediaType != types.OCILayer && d.MediaType != types.OCILayerZStd) || d.Digest.Algorithm != "sha256" || d.DiffID.Algorithm != "sha256" || d.Size <= 0 {
 		return d, fmt.Errorf("layer descriptor %s is incomplete: %s; rebuild the layer with the same version of the tool", path, data)
 	}
 	return d, nil

@@ -143,11 +143,91 @@ func TestWriteLayout(t *testing.T) {
 	checkOCIImage(t, got, img)
 }
 
+// writeTestLayout writes img's layout into a new directory and returns it.
+func writeTestLayout(t *testing.T, img *Image, tags []string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "layout")
+	if err := img.WriteLayout(dir, tags); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestLayoutLinksLayers checks that a layout stores no second copy of a
+// layer: its blob is the layer file itself, reached through a symlink as a
+// sandbox presents it.
+func TestLayoutLinksLayers(t *testing.T) {
+	dir := t.TempDir()
+	l := writeTestLayer(t, dir, "one", "first")
+	link := filepath.Join(dir, "link.tar.gz")
+	if err := os.Symlink(l.Blob, link); err != nil {
+		t.Fatal(err)
+	}
+	l.Blob = link
+	img, err := Build(testConfig, []Layer{l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	layoutDir := writeTestLayout(t, img, nil)
+	original, err := os.Stat(l.Blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inLayout, err := os.Lstat(filepath.Join(layoutDir, blobPath(img.layers[0].desc.Digest)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(original, inLayout) {
+		t.Errorf("the layout's blob is not a hard link of the layer file")
+	}
+}
+
+// TestLayoutCopiesAcrossDevices checks the fallback where a link cannot be
+// made: the layer file on another file system (/dev/shm, a tmpfs).
+func TestLayoutCopiesAcrossDevices(t *testing.T) {
+	shm, err := os.MkdirTemp("/dev/shm", "layer")
+	if err != nil {
+		t.Skipf("no /dev/shm: %v", err)
+	}
+	defer os.RemoveAll(shm)
+	l := writeTestLayer(t, shm, "one", "first")
+	img, err := Build(testConfig, []Layer{l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	layoutDir := writeTestLayout(t, img, nil)
+	if err := os.Link(l.Blob, filepath.Join(layoutDir, "probe")); err == nil {
+		t.Skip("/dev/shm and the test's temporary directory are one file system")
+	}
+	want, _ := os.ReadFile(l.Blob)
+	got, err := os.ReadFile(filepath.Join(layoutDir, blobPath(img.layers[0].desc.Digest)))
+	if err != nil || !bytes.Equal(got, want) {
+		t.Errorf("the layer blob was not copied into the layout (%v)", err)
+	}
+}
+
+func TestWriteLayoutRefusesAChangedLayer(t *testing.T) {
+	dir := t.TempDir()
+	l := writeTestLayer(t, dir, "one", "first")
+	img, err := Build(testConfig, []Layer{l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(l.Blob, []byte("not the layer"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = img.WriteLayout(filepath.Join(t.TempDir(), "layout"), nil)
+	if err == nil || !strings.Contains(err.Error(), "rebuild the layer") {
+		t.Errorf("got %v, want an error saying the blob does not match its descriptor", err)
+	}
+}
+
 func TestWriteTarballIsLayoutAndDockerArchive(t *testing.T) {
 	img, _ := buildTestImage(t)
 	tags := []string{"example.com/app:v1", "app:latest"}
+	layoutDir := writeTestLayout(t, img, tags)
 	var buf bytes.Buffer
-	if err := img.WriteTarball(&buf, tags); err != nil {
+	if err := WriteTarball(&buf, layoutDir, tags); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "image.tar")
@@ -166,10 +246,6 @@ func TestWriteTarballIsLayoutAndDockerArchive(t *testing.T) {
 	}
 
 	// As an OCI layout archive: its files are exactly those of the layout.
-	layoutDir := filepath.Join(t.TempDir(), "layout")
-	if err := img.WriteLayout(layoutDir, tags); err != nil {
-		t.Fatal(err)
-	}
 	tr := tar.NewReader(bytes.NewReader(buf.Bytes()))
 	var names []string
 	for {
@@ -198,6 +274,22 @@ func TestWriteTarballIsLayoutAndDockerArchive(t *testing.T) {
 	}
 }
 
+func TestWriteTarballRefusesACorruptBlob(t *testing.T) {
+	img, _ := buildTestImage(t)
+	layoutDir := filepath.Join(t.TempDir(), "layout")
+	if err := img.WriteLayout(layoutDir, nil); err != nil {
+		t.Fatal(err)
+	}
+	configPath := filepath.Join(layoutDir, blobPath(img.config.desc.Digest))
+	if err := os.WriteFile(configPath, []byte(`{"architecture":"evil"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteTarball(io.Discard, layoutDir, nil)
+	if err == nil || !strings.Contains(err.Error(), "does not have the digest its name says") {
+		t.Errorf("got %v, want an error naming the corrupt blob", err)
+	}
+}
+
 func TestBuildIsDeterministic(t *testing.T) {
 	a, _ := buildTestImage(t)
 	b, _ := buildTestImage(t)
@@ -205,10 +297,10 @@ func TestBuildIsDeterministic(t *testing.T) {
 		t.Errorf("same inputs, two digests: %v and %v", a.Digest(), b.Digest())
 	}
 	var ta, tb bytes.Buffer
-	if err := a.WriteTarball(&ta, nil); err != nil {
+	if err := WriteTarball(&ta, writeTestLayout(t, a, nil), nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.WriteTarball(&tb, nil); err != nil {
+	if err := WriteTarball(&tb, writeTestLayout(t, b, nil), nil); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(ta.Bytes(), tb.Bytes()) {

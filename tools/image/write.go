@@ -1,7 +1,6 @@
 package image
 
 import (
-	"archive/tar"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -76,7 +74,9 @@ func tagOf(ref string) string {
 }
 
 // WriteLayout writes img as an OCI image layout in dir, which must not exist
-// or be empty.
+// or be empty. Layer blobs are hard links of the layer files, so that a layer
+// is stored once and this reads none of its bytes; where the file system
+// refuses a link (another device, say), they are copied.
 func (img *Image) WriteLayout(dir string, repoTags []string) error {
 	files, err := img.layoutFiles(repoTags)
 	if err != nil {
@@ -86,98 +86,49 @@ func (img *Image) WriteLayout(dir string, repoTags []string) error {
 		return err
 	}
 	for _, f := range files {
-		if err := writeFileTo(filepath.Join(dir, filepath.FromSlash(f.name)), f.blob); err != nil {
+		path := filepath.Join(dir, filepath.FromSlash(f.name))
+		if f.file != "" {
+			err = linkOrCopy(f.file, path, f.desc.Size)
+		} else {
+			err = os.WriteFile(path, f.data, 0o644)
+		}
+		if err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func writeFileTo(path string, b blob) error {
-	out, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := b.copyTo(out); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
-}
-
-// copyTo writes the content of b to w, checking that a layer blob on disk
-// still has the size its descriptor says.
-func (b blob) copyTo(w io.Writer) error {
-	if b.file == "" {
-		_, err := w.Write(b.data)
-		return err
-	}
-	f, err := os.Open(b.file)
+// linkOrCopy makes dst a hard link of the file src (following symlinks, as a
+// sandbox presents inputs), or a copy where a link cannot be made. The file
+// must have the size its descriptor says.
+func linkOrCopy(src, dst string, size int64) error {
+	real, err := filepath.EvalSymlinks(src)
 	if err != nil {
 		return fmt.Errorf("layer blob: %w", err)
 	}
-	defer f.Close()
-	n, err := io.Copy(w, f)
+	info, err := os.Stat(real)
 	if err != nil {
-		return fmt.Errorf("layer blob %s: %w", b.file, err)
+		return fmt.Errorf("layer blob: %w", err)
 	}
-	if b.desc.Size != 0 && n != b.desc.Size {
-		return fmt.Errorf("layer blob %s has %d bytes but its descriptor says %d: rebuild the layer", b.file, n, b.desc.Size)
+	if info.Size() != size {
+		return fmt.Errorf("layer blob %s has %d bytes but its descriptor says %d: rebuild the layer", src, info.Size(), size)
 	}
-	return nil
-}
-
-func (b blob) size() int64 {
-	if b.file == "" {
-		return int64(len(b.data))
+	if os.Link(real, dst) == nil {
+		return nil
 	}
-	return b.desc.Size
-}
-
-// dockerManifest is the manifest.json entry that `docker load` reads.
-type dockerManifest struct {
-	Config   string
-	RepoTags []string
-	Layers   []string
-}
-
-// WriteTarball writes img as one tar file that is at the same time an OCI
-// image layout archive and a `docker load` archive (its manifest.json names
-// the same blobs).
-func (img *Image) WriteTarball(w io.Writer, repoTags []string) error {
-	files, err := img.layoutFiles(repoTags)
+	in, err := os.Open(real)
+	if err != nil {
+		return fmt.Errorf("layer blob: %w", err)
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
 	if err != nil {
 		return err
 	}
-	dm := dockerManifest{Config: "blobs/sha256/" + img.config.desc.Digest.Hex, RepoTags: repoTags, Layers: []string{}}
-	if dm.RepoTags == nil {
-		dm.RepoTags = []string{}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return fmt.Errorf("copying layer blob %s: %w", src, err)
 	}
-	for _, l := range img.layers {
-		dm.Layers = append(dm.Layers, "blobs/sha256/"+l.desc.Digest.Hex)
-	}
-	manifestJSON, err := json.Marshal([]dockerManifest{dm})
-	if err != nil {
-		return err
-	}
-	files = append(files, file{name: "manifest.json", blob: blob{data: manifestJSON}})
-	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
-
-	tw := tar.NewWriter(w)
-	epoch := time.Unix(0, 0)
-	for _, dir := range []string{"blobs/", "blobs/sha256/"} {
-		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: dir, Mode: 0o755, ModTime: epoch, Format: tar.FormatPAX}); err != nil {
-			return err
-		}
-	}
-	for _, f := range files {
-		hdr := &tar.Header{Typeflag: tar.TypeReg, Name: f.name, Mode: 0o644, Size: f.size(), ModTime: epoch, Format: tar.FormatPAX}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		if err := f.copyTo(tw); err != nil {
-			return err
-		}
-	}
-	return tw.Close()
+	return out.Close()
 }

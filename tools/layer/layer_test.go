@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 func mode(m int64) *int64 { return &m }
@@ -286,5 +288,46 @@ func BenchmarkWrite(b *testing.B) {
 		if _, err := Write(io.Discard, entries); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestZstd checks zstd layers: the same tar stream as gzip's (one diff_id),
+// the same bytes on one core and on eight, across several frames, readable
+// by a zstd decoder, and the zstd media type.
+func TestZstd(t *testing.T) {
+	contents := sampleContents()
+	big := make([]byte, 2*zstdFrameSize+12345)
+	rand.New(rand.NewSource(2)).Read(big[:len(big)/3])
+	contents["big"] = big
+	dir := writeSources(t, contents, time.Unix(1, 0), 0o644)
+	entries := append(sampleEntries(dir), Entry{Kind: KindFile, Path: "/data/big", Source: filepath.Join(dir, "big")})
+
+	_, gz := writeLayer(t, entries)
+	one, desc := writeLayer(t, entries, WithCompression(Zstd), WithConcurrency(1))
+	eight, _ := writeLayer(t, entries, WithCompression(Zstd), WithConcurrency(8))
+	if !bytes.Equal(one, eight) {
+		t.Errorf("zstd layer differs between one and eight cores")
+	}
+	if desc.MediaType != "application/vnd.oci.image.layer.v1.tar+zstd" || desc.DiffID != gz.DiffID || desc.Size != int64(len(one)) {
+		t.Errorf("zstd descriptor %+v; the gzip layer's diff_id is %v", desc, gz.DiffID)
+	}
+	zr, err := zstd.NewReader(bytes.NewReader(one))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, zr); err != nil {
+		t.Fatal(err)
+	}
+	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != desc.DiffID.String() {
+		t.Errorf("decompressed stream has digest %s, descriptor says %s", got, desc.DiffID)
+	}
+}
+
+func TestUnknownCompression(t *testing.T) {
+	_, err := Write(io.Discard, nil, WithCompression("brotli"))
+	if err == nil || !strings.Contains(err.Error(), `unknown compression "brotli"`) {
+		t.Errorf("got %v, want an error naming the compression", err)
 	}
 }

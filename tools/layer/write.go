@@ -13,19 +13,10 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
-	"github.com/klauspost/pgzip"
 )
 
-// Compression settings are part of the output format: changing any of them
-// changes every layer digest.
-const (
-	// Level 3 is klauspost/compress's best fast level: about 7% larger than
-	// Go's default gzip level, and five times as fast, as bench/layer.sh
-	// measures (the slower levels 4 to 9 use another match finder).
-	compressionLevel = 3
-	blockSize        = 1 << 20 // each block is compressed on its own core
-	copyBufferSize   = 1 << 20
-)
+// copyBufferSize is how much of a file is read at once.
+const copyBufferSize = 1 << 20
 
 // Descriptor tells the image verb everything it needs about a written layer
 // without reading the blob again.
@@ -41,6 +32,7 @@ type Descriptor struct {
 type options struct {
 	modTime     time.Time
 	concurrency int
+	compression Compression
 	staticArch  string // check executables with checkStatic, if set
 }
 
@@ -59,13 +51,22 @@ func WithConcurrency(n int) Option {
 	return func(o *options) { o.concurrency = n }
 }
 
-// Write writes the layer made of entries, gzip-compressed, to w and returns
+// WithCompression sets how the layer is compressed (default: Gzip).
+func WithCompression(c Compression) Option {
+	return func(o *options) { o.compression = c }
+}
+
+// Write writes the layer made of entries, compressed, to w and returns
 // its descriptor. Sources are read once each, in the order of their
 // destinations.
 func Write(w io.Writer, entries []Entry, opts ...Option) (Descriptor, error) {
-	o := options{modTime: time.Unix(0, 0), concurrency: runtime.GOMAXPROCS(0)}
+	o := options{modTime: time.Unix(0, 0), concurrency: runtime.GOMAXPROCS(0), compression: Gzip}
 	for _, opt := range opts {
 		opt(&o)
+	}
+	mediaType, err := o.compression.MediaType()
+	if err != nil {
+		return Descriptor{}, err
 	}
 	entries, release, err := expand(entries)
 	if err != nil {
@@ -78,48 +79,31 @@ func Write(w io.Writer, entries []Entry, opts ...Option) (Descriptor, error) {
 	}
 
 	compressed := newDigester(w)
-	gz, err := NewGzipWriter(compressed, o.concurrency)
+	cw, err := NewCompressor(compressed, o.compression, o.concurrency)
 	if err != nil {
 		return Descriptor{}, err
 	}
-	uncompressed := newDigester(gz)
+	uncompressed := newDigester(cw)
 	tw := tar.NewWriter(uncompressed)
 	buf := make([]byte, copyBufferSize)
 	for _, it := range items {
 		if err := writeItem(tw, it, &o, buf); err != nil {
-			gz.Close()
+			cw.Close()
 			return Descriptor{}, err
 		}
 	}
 	if err := tw.Close(); err != nil {
 		return Descriptor{}, err
 	}
-	if err := gz.Close(); err != nil {
+	if err := cw.Close(); err != nil {
 		return Descriptor{}, err
 	}
 	return Descriptor{
-		MediaType: types.OCILayer,
+		MediaType: mediaType,
 		Digest:    compressed.digest(),
 		Size:      compressed.n,
 		DiffID:    uncompressed.digest(),
 	}, nil
-}
-
-// NewGzipWriter returns the compressor of every layer, writing to w with up
-// to concurrency blocks compressed at once. The bytes it writes depend only
-// on what it is given: blocks have a fixed size, and the gzip header has no
-// name and no comment, MTIME 0 ("no time"; pgzip would otherwise store its
-// zero time.Time, truncated) and pgzip's fixed OS byte, 255 ("unknown").
-func NewGzipWriter(w io.Writer, concurrency int) (*pgzip.Writer, error) {
-	gz, err := pgzip.NewWriterLevel(w, compressionLevel)
-	if err != nil {
-		return nil, err
-	}
-	if err := gz.SetConcurrency(blockSize, max(concurrency, 1)); err != nil {
-		return nil, err
-	}
-	gz.ModTime = time.Unix(0, 0)
-	return gz, nil
 }
 
 func writeItem(tw *tar.Writer, it item, o *options, buf []byte) error {

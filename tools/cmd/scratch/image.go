@@ -15,15 +15,14 @@ func runImage(args []string) error {
 	config := fs.String("config", "", "the image configuration as JSON (see image.Config)")
 	var layers, repoTags repeated
 	fs.Var(&layers, "layer", "a layer as JSON, bottom first (repeatable): "+`{"blob":"l.tar.gz","descriptor":"l.json","created_by":"..."}`)
-	fs.Var(&repoTags, "repo_tag", "a repository:tag to name the image in the tarball (repeatable)")
-	layout := fs.String("layout", "", "directory to write the OCI image layout to")
-	tarball := fs.String("tarball", "", "file to write the OCI layout / docker load archive to")
+	fs.Var(&repoTags, "repo_tag", "a repository:tag to name the image; the first one's tag goes into index.json (repeatable)")
+	layout := fs.String("layout", "", "directory to write the OCI image layout to; layer blobs are hard links of the layer files")
 	digest := fs.String("digest", "", "file to write the manifest digest (sha256:...) to")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *config == "" || *layout == "" || *tarball == "" || *digest == "" {
-		return fmt.Errorf("--config, --layout, --tarball and --digest are required")
+	if *config == "" || *layout == "" || *digest == "" {
+		return fmt.Errorf("--config, --layout and --digest are required")
 	}
 	var cfg image.Config
 	if err := decodeStrict(*config, &cfg); err != nil {
@@ -44,12 +43,26 @@ func runImage(args []string) error {
 	if err := img.WriteLayout(*layout, repoTags); err != nil {
 		return err
 	}
-	if _, err := writeOutput(*tarball, func(f *os.File) (struct{}, error) {
-		return struct{}{}, img.WriteTarball(f, repoTags)
-	}); err != nil {
+	_, err = writeOutput(*digest, func(f *os.File) (int, error) { return f.WriteString(img.Digest().String()) })
+	return err
+}
+
+func runTarball(args []string) error {
+	fs := flag.NewFlagSet("tarball", flag.ContinueOnError)
+	layout := fs.String("layout", "", "the OCI image layout to archive")
+	var repoTags repeated
+	fs.Var(&repoTags, "repo_tag", "a repository:tag to name the image in manifest.json (repeatable)")
+	output := fs.String("output", "", "file to write the OCI layout / docker load archive to")
+	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	return os.WriteFile(*digest, []byte(img.Digest().String()), 0o644)
+	if *layout == "" || *output == "" {
+		return fmt.Errorf("--layout and --output are required")
+	}
+	_, err := writeOutput(*output, func(f *os.File) (struct{}, error) {
+		return struct{}{}, image.WriteTarball(f, *layout, repoTags)
+	})
+	return err
 }
 
 // decodeStrict decodes one JSON value and refuses unknown fields, so that a

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/rules-scratch/rules_scratch/tools/layer"
@@ -15,6 +16,7 @@ func runLayer(args []string) error {
 	var entries repeated
 	fs.Var(&entries, "entry", "a layer entry as JSON (repeatable), e.g. "+`{"kind":"file","path":"/app/hello","src":"hello","mode":493}`)
 	mtime := fs.Int64("mtime", 0, "modification time of every entry, in seconds since the Unix epoch")
+	compression := fs.String("compression", "gzip", "how to compress the layer: gzip or zstd")
 	requireStatic := fs.String("require_static", "", "refuse executable ELF files that are dynamically linked or not built for this architecture (amd64, arm64, ...)")
 	output := fs.String("output", "", "where to write the compressed layer")
 	descriptor := fs.String("descriptor", "", "where to write the layer's descriptor (JSON)")
@@ -33,7 +35,7 @@ func runLayer(args []string) error {
 		es = append(es, e)
 	}
 	desc, err := writeOutput(*output, func(f *os.File) (layer.Descriptor, error) {
-		opts := []layer.Option{layer.WithModTime(time.Unix(*mtime, 0))}
+		opts := []layer.Option{layer.WithModTime(time.Unix(*mtime, 0)), layer.WithCompression(layer.Compression(*compression))}
 		if *requireStatic != "" {
 			opts = append(opts, layer.WithStaticCheck(*requireStatic))
 		}
@@ -45,22 +47,31 @@ func runLayer(args []string) error {
 	return writeJSON(*descriptor, desc)
 }
 
-// writeOutput creates path and fills it with write; on failure it removes
-// the file so that no partial output is left behind.
+// writeOutput fills a new file with write and renames it to path once
+// complete: a failure leaves no partial output behind, and a file that
+// another output links to is replaced, never rewritten in place.
 func writeOutput[T any](path string, write func(*os.File) (T, error)) (T, error) {
-	f, err := os.Create(path)
+	var zero T
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
-		var zero T
 		return zero, err
 	}
 	v, err := write(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		os.Remove(path)
+	if err == nil {
+		// CreateTemp makes the file 0600.
+		err = os.Chmod(f.Name(), 0o644)
 	}
-	return v, err
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return zero, err
+	}
+	return v, nil
 }
 
 func writeJSON(path string, v any) error {
@@ -68,5 +79,6 @@ func writeJSON(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(path, append(data, '\n'), 0o644)
+	_, err = writeOutput(path, func(f *os.File) (int, error) { return f.Write(append(data, '\n')) })
+	return err
 }

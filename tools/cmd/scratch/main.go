@@ -1,8 +1,9 @@
 // Command scratch is the one tool behind rules_scratch: one verb per job, each
 // with its own flags, run by the rules as ordinary Bazel actions.
 //
-//	scratch layer --entry JSON... --output layer.tar.gz --descriptor layer.json
-//	scratch image --config JSON --layer JSON... --layout DIR --tarball image.tar --digest image.digest
+//	scratch layer --entry JSON... [--compression zstd] --output layer.tar.gz --descriptor layer.json
+//	scratch image --config JSON --layer JSON... --layout DIR --digest image.digest
+//	scratch tarball --layout DIR --repo_tag REF... --output image.tar
 //	scratch cacerts --output ca-certificates.crt
 //	scratch tzdata --go_source zzipdata.go --output_dir zoneinfo
 //
@@ -24,7 +25,8 @@ type verb struct {
 
 var verbs = map[string]verb{
 	"layer":   {"write one reproducible layer (tar+gzip) and its descriptor", runLayer},
-	"image":   {"write an image's config and manifest as an OCI layout, a tarball and a digest", runImage},
+	"image":   {"write an image's config and manifest as an OCI layout (linking the layers) and its digest", runImage},
+	"tarball": {"write an OCI layout as one tar that podman load, docker load and skopeo read", runTarball},
 	"cacerts": {"write the Mozilla root certificates (from golang.org/x/crypto/x509roots/fallback) as a PEM bundle", runCACerts},
 	"tzdata":  {"write the Go SDK's time zone database as zoneinfo files", runTzdata},
 }

@@ -1,0 +1,134 @@
+package image
+
+import (
+	"archive/tar"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// dockerManifest is the manifest.json entry that `docker load` reads.
+type dockerManifest struct {
+	Config   string
+	RepoTags []string
+	Layers   []string
+}
+
+// WriteTarball writes the OCI image layout in dir as one tar that is at the
+// same time an OCI image layout archive and a `docker load` archive: its
+// manifest.json names the image of the layout's index.json, under repoTags.
+// Every blob is checked against its digest as it is copied.
+func WriteTarball(w io.Writer, dir string, repoTags []string) error {
+	manifest, err := layoutImage(dir)
+	if err != nil {
+		return err
+	}
+	dm := dockerManifest{Config: blobPath(manifest.Config.Digest), RepoTags: repoTags, Layers: []string{}}
+	if dm.RepoTags == nil {
+		dm.RepoTags = []string{}
+	}
+	for _, l := range manifest.Layers {
+		dm.Layers = append(dm.Layers, blobPath(l.Digest))
+	}
+	manifestJSON, err := json.Marshal([]dockerManifest{dm})
+	if err != nil {
+		return err
+	}
+	names := []string{"index.json", "manifest.json", "oci-layout"}
+	blobs, err := os.ReadDir(filepath.Join(dir, "blobs", "sha256"))
+	if err != nil {
+		return err
+	}
+	for _, b := range blobs {
+		names = append(names, "blobs/sha256/"+b.Name())
+	}
+	sort.Strings(names)
+
+	tw := tar.NewWriter(w)
+	for _, name := range []string{"blobs/", "blobs/sha256/"} {
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: name, Mode: 0o755, ModTime: time.Unix(0, 0), Format: tar.FormatPAX}); err != nil {
+			return err
+		}
+	}
+	for _, name := range names {
+		if name == "manifest.json" {
+			err = writeTarFile(tw, name, bytes.NewReader(manifestJSON), int64(len(manifestJSON)))
+		} else {
+			err = copyLayoutFile(tw, dir, name)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return tw.Close()
+}
+
+// copyLayoutFile copies the file name of the layout in dir into tw; a blob
+// is checked against the digest its name says on the way.
+func copyLayoutFile(tw *tar.Writer, dir, name string) error {
+	f, err := os.Open(filepath.Join(dir, filepath.FromSlash(name)))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	h := sha256.New()
+	if err := writeTarFile(tw, name, io.TeeReader(f, h), info.Size()); err != nil {
+		return err
+	}
+	if want, ok := strings.CutPrefix(name, "blobs/sha256/"); ok && want != hex.EncodeToString(h.Sum(nil)) {
+		return fmt.Errorf("layout %s: blob %s does not have the digest its name says; rebuild the image", dir, name)
+	}
+	return nil
+}
+
+func writeTarFile(tw *tar.Writer, name string, content io.Reader, size int64) error {
+	hdr := &tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o644, Size: size, ModTime: time.Unix(0, 0), Format: tar.FormatPAX}
+	if err := tw.WriteHeader(hdr); err != nil {
+		return err
+	}
+	if n, err := io.Copy(tw, content); err != nil || n != size {
+		return fmt.Errorf("%s: copied %d of %d bytes: %v (did it change while it was read?)", name, n, size, err)
+	}
+	return nil
+}
+
+// layoutImage returns the manifest of the one image that index.json of the
+// layout in dir names.
+func layoutImage(dir string) (*v1.Manifest, error) {
+	index, err := readJSON[v1.IndexManifest](filepath.Join(dir, "index.json"))
+	if err != nil {
+		return nil, err
+	}
+	if len(index.Manifests) != 1 || !index.Manifests[0].MediaType.IsImage() {
+		return nil, fmt.Errorf("layout %s: index.json must name exactly one image, but it names %d manifests", dir, len(index.Manifests))
+	}
+	return readJSON[v1.Manifest](filepath.Join(dir, filepath.FromSlash(blobPath(index.Manifests[0].Digest))))
+}
+
+func blobPath(h v1.Hash) string { return "blobs/" + h.Algorithm + "/" + h.Hex }
+
+func readJSON[T any](path string) (*T, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var v T
+	if err := json.Unmarshal(data, &v); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &v, nil
+}
