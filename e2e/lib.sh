@@ -33,3 +33,34 @@ json.dump(config, open(path, "w"))
 PY
   (cd "$dir/bundle" && runc run "rules-scratch-e2e-$$-$RANDOM" </dev/null)
 }
+
+# run_loaded IMAGE: runs under runc an image that podman has loaded, from
+# podman's copy of its file system (for layers umoci 0.4.7 cannot unpack,
+# such as zstd ones); prints what the container printed. The runtime config
+# comes from the image config as umoci would make it: args, env, numeric
+# user, working directory.
+run_loaded() {
+  local image=$1 dir cid
+  dir=$(mktemp -d "$WORK/run.XXXXXX")
+  mkdir -p "$dir/bundle/rootfs"
+  cid=$(podman create "$image")
+  podman export "$cid" | tar -x -C "$dir/bundle/rootfs"
+  podman rm "$cid" >/dev/null
+  podman image inspect --format '{{json .Config}}' "$image" >"$dir/image.json"
+  (cd "$dir/bundle" && runc spec)
+  python3 - "$dir/bundle/config.json" "$dir/image.json" <<'PY'
+import json, sys
+path, image = sys.argv[1], json.load(open(sys.argv[2]))
+config = json.load(open(path))
+process = config["process"]
+process.pop("rlimits", None)
+process["terminal"] = False
+process["args"] = (image.get("Entrypoint") or []) + (image.get("Cmd") or [])
+process["env"] = image.get("Env") or []
+process["cwd"] = image.get("WorkingDir") or "/"
+uid, _, gid = (image.get("User") or "0:0").partition(":")
+process["user"] = {"uid": int(uid), "gid": int(gid or uid)}
+json.dump(config, open(path, "w"))
+PY
+  (cd "$dir/bundle" && runc run "rules-scratch-e2e-$$-$RANDOM" </dev/null)
+}

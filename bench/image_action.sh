@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Measures the image action of an image whose one layer is 500 MiB, after a
+# change to another, small layer: it reads no layer bytes (the layout links
+# the layer files), so it must take at most 100 ms whatever the layer size.
+# The reference, from the same run: the action that wrote the 500 MiB layer.
+#
+#   bash bench/image_action.sh
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mktemp -d /tmp/rules_scratch_bench.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+cd "$REPO"
+TARGET=//bench/big_image:image
+
+# The run number makes the small layer new in every run of this script.
+stamp=$(date +%s%N)
+echo "building $TARGET (a 500 MiB layer and a small one)"
+bazel build "$TARGET" --define=BENCH_SMALL="$stamp-a" --profile="$WORK/first.json.gz" 2>"$WORK/log" || { cat "$WORK/log"; exit 1; }
+echo "changing the small layer and building again"
+bazel build "$TARGET" --define=BENCH_SMALL="$stamp-b" --profile="$WORK/second.json.gz" 2>"$WORK/log" || { cat "$WORK/log"; exit 1; }
+
+python3 - "$WORK/first.json.gz" "$WORK/second.json.gz" "$REPO/bazel-bin/bench/big_image" <<'PY'
+import gzip, json, os, sys
+
+def actions(profile):
+    """Durations in ms of the 'action processing' events, by description."""
+    data = json.load(gzip.open(profile))
+    events = data["traceEvents"] if isinstance(data, dict) else data
+    return {e["name"]: e["dur"] / 1000 for e in events if e.get("cat") == "action processing" and "dur" in e}
+
+first, second = actions(sys.argv[1]), actions(sys.argv[2])
+image = "Writing image //bench/big_image:image"
+big = "Writing layer //bench/big_image:big"
+if image not in second:
+    sys.exit("FAIL: the second build did not run the image action: %s" % sorted(second))
+if big in second:
+    sys.exit("FAIL: the second build wrote the big layer again")
+size = os.path.getsize(os.path.join(sys.argv[3], "big.tar.gz"))
+print("layer of %.0f MiB; the image action after a change to the small layer: %.1f ms" % (size / 2**20, second[image]))
+if big in first:
+    print("reference: writing the big layer took %.0f ms, %.0fx the image action" % (first[big], first[big] / second[image]))
+blob = os.path.join(sys.argv[3], "image/blobs/sha256")
+linked = any(os.path.samefile(os.path.join(blob, b), os.path.join(sys.argv[3], "big.tar.gz")) for b in os.listdir(blob))
+print("%s: the layout's blob is a hard link of the layer file" % ("ok" if linked else "FAIL"))
+ok = second[image] <= 100
+print("%s: at most 100 ms" % ("ok" if ok else "FAIL"))
+sys.exit(0 if ok and linked else 1)
+PY
