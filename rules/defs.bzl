@@ -9,12 +9,16 @@ load("//rules/private:image.bzl", _scratch_image = "scratch_image")
 load("//rules/private:image_info.bzl", _ImageInfo = "ImageInfo")
 load("//rules/private:layer.bzl", _scratch_layer = "scratch_layer")
 load("//rules/private:layer_info.bzl", _LayerInfo = "LayerInfo")
+load("//rules/private:load.bzl", _scratch_load = "scratch_load")
+load("//rules/private:push.bzl", _scratch_push = "scratch_push")
 load("//rules/private:toolchain.bzl", _scratch_toolchain = "scratch_toolchain")
 
 scratch_layer = _scratch_layer
 scratch_image = _scratch_image
 go_scratch_image = _go_scratch_image
 go_static_binary = _go_static_binary
+scratch_push = _scratch_push
+scratch_load = _scratch_load
 scratch_toolchain = _scratch_toolchain
 scratch_users = _scratch_users
 LayerInfo = _LayerInfo

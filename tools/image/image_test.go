@@ -274,6 +274,36 @@ func TestWriteTarballIsLayoutAndDockerArchive(t *testing.T) {
 	}
 }
 
+// TestWriteTarballRenames checks that other tags than the layout's name the
+// image in index.json (which podman reads) as well as in manifest.json.
+func TestWriteTarballRenames(t *testing.T) {
+	img, _ := buildTestImage(t)
+	layoutDir := writeTestLayout(t, img, []string{"example.com/app:v1"})
+	var buf bytes.Buffer
+	if err := WriteTarball(&buf, layoutDir, []string{"other.example/renamed:2", "x:y"}); err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(&buf)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			t.Fatalf("no index.json in the tarball: %v", err)
+		}
+		if h.Name != "index.json" {
+			continue
+		}
+		var index v1.IndexManifest
+		if err := json.NewDecoder(tr).Decode(&index); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{annotationRefName: "2", annotationContainerdName: "other.example/renamed:2"}
+		if !reflect.DeepEqual(index.Manifests[0].Annotations, want) || index.Manifests[0].Digest != img.Digest() {
+			t.Errorf("index.json names %v (%v), want %v", index.Manifests[0].Annotations, index.Manifests[0].Digest, want)
+		}
+		return
+	}
+}
+
 func TestWriteTarballRefusesACorruptBlob(t *testing.T) {
 	img, _ := buildTestImage(t)
 	layoutDir := filepath.Join(t.TempDir(), "layout")

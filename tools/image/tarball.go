@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
@@ -26,10 +27,11 @@ type dockerManifest struct {
 
 // WriteTarball writes the OCI image layout in dir as one tar that is at the
 // same time an OCI image layout archive and a `docker load` archive: its
-// manifest.json names the image of the layout's index.json, under repoTags.
-// Every blob is checked against its digest as it is copied.
+// manifest.json names the image of the layout's index.json under repoTags,
+// and so does its index.json (which podman reads), the first of them. Every
+// blob is checked against its digest as it is copied.
 func WriteTarball(w io.Writer, dir string, repoTags []string) error {
-	manifest, err := layoutImage(dir)
+	index, manifest, err := layoutImage(dir, repoTags)
 	if err != nil {
 		return err
 	}
@@ -61,9 +63,12 @@ func WriteTarball(w io.Writer, dir string, repoTags []string) error {
 		}
 	}
 	for _, name := range names {
-		if name == "manifest.json" {
+		switch name {
+		case "manifest.json":
 			err = writeTarFile(tw, name, bytes.NewReader(manifestJSON), int64(len(manifestJSON)))
-		} else {
+		case "index.json":
+			err = writeTarFile(tw, name, bytes.NewReader(index), int64(len(index)))
+		default:
 			err = copyLayoutFile(tw, dir, name)
 		}
 		if err != nil {
@@ -106,17 +111,29 @@ func writeTarFile(tw *tar.Writer, name string, content io.Reader, size int64) er
 	return nil
 }
 
-// layoutImage returns the manifest of the one image that index.json of the
-// layout in dir names.
-func layoutImage(dir string) (*v1.Manifest, error) {
-	index, err := readJSON[v1.IndexManifest](filepath.Join(dir, "index.json"))
+// layoutImage returns index.json of the layout in dir, naming its image
+// after repoTags, and the manifest of that image, which must be the only one.
+func layoutImage(dir string, repoTags []string) ([]byte, *v1.Manifest, error) {
+	indexPath := filepath.Join(dir, "index.json")
+	index, err := os.ReadFile(indexPath)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if len(index.Manifests) != 1 || !index.Manifests[0].MediaType.IsImage() {
-		return nil, fmt.Errorf("layout %s: index.json must name exactly one image, but it names %d manifests", dir, len(index.Manifests))
+	var im v1.IndexManifest
+	if err := json.Unmarshal(index, &im); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", indexPath, err)
 	}
-	return readJSON[v1.Manifest](filepath.Join(dir, filepath.FromSlash(blobPath(index.Manifests[0].Digest))))
+	if len(im.Manifests) != 1 || !im.Manifests[0].MediaType.IsImage() {
+		return nil, nil, fmt.Errorf("layout %s: index.json must name exactly one image, but it names %d manifests", dir, len(im.Manifests))
+	}
+	if names := nameAnnotations(repoTags); len(repoTags) > 0 && !maps.Equal(im.Manifests[0].Annotations, names) {
+		im.Manifests[0].Annotations = names
+		if index, err = json.Marshal(im); err != nil {
+			return nil, nil, err
+		}
+	}
+	manifest, err := readJSON[v1.Manifest](filepath.Join(dir, filepath.FromSlash(blobPath(im.Manifests[0].Digest))))
+	return index, manifest, err
 }
 
 func blobPath(h v1.Hash) string { return "blobs/" + h.Algorithm + "/" + h.Hex }

@@ -35,11 +35,7 @@ func (img *Image) layoutFiles(repoTags []string) ([]file, error) {
 		Size:        img.manifest.desc.Size,
 		Digest:      img.manifest.desc.Digest,
 		Platform:    &img.platform,
-		Annotations: map[string]string{annotationRefName: "latest"},
-	}
-	if len(repoTags) > 0 {
-		ref.Annotations[annotationRefName] = tagOf(repoTags[0])
-		ref.Annotations[annotationContainerdName] = repoTags[0]
+		Annotations: nameAnnotations(repoTags),
 	}
 	index, err := json.Marshal(v1.IndexManifest{
 		SchemaVersion: 2,
@@ -63,6 +59,15 @@ func (img *Image) layoutFiles(repoTags []string) ([]file, error) {
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
 	return files, nil
+}
+
+// nameAnnotations names an image in index.json after the first of
+// repoTags; with none, the image is tagged "latest".
+func nameAnnotations(repoTags []string) map[string]string {
+	if len(repoTags) == 0 {
+		return map[string]string{annotationRefName: "latest"}
+	}
+	return map[string]string{annotationRefName: tagOf(repoTags[0]), annotationContainerdName: repoTags[0]}
 }
 
 // tagOf returns the tag of a reference such as "registry:5000/app:v1".

@@ -4,6 +4,8 @@
 //	scratch layer --entry JSON... [--compression zstd] --output layer.tar.gz --descriptor layer.json
 //	scratch image --config JSON --layer JSON... --layout DIR --digest image.digest
 //	scratch tarball --layout DIR --repo_tag REF... --output image.tar
+//	scratch push --layout DIR --repository REPO [--tag TAG...]
+//	scratch load --tarball image.tar --layout DIR [--tag REF...] [--runtime podman|docker]
 //	scratch cacerts --output ca-certificates.crt
 //	scratch tzdata --go_source zzipdata.go --output_dir zoneinfo
 //
@@ -27,6 +29,8 @@ var verbs = map[string]verb{
 	"layer":   {"write one reproducible layer (tar+gzip) and its descriptor", runLayer},
 	"image":   {"write an image's config and manifest as an OCI layout (linking the layers) and its digest", runImage},
 	"tarball": {"write an OCI layout as one tar that podman load, docker load and skopeo read", runTarball},
+	"push":    {"push an OCI layout's image or index to a registry; print REPOSITORY@sha256:...", runPush},
+	"load":    {"load an image into podman or docker; print each name and image id", runLoad},
 	"cacerts": {"write the Mozilla root certificates (from golang.org/x/crypto/x509roots/fallback) as a PEM bundle", runCACerts},
 	"tzdata":  {"write the Go SDK's time zone database as zoneinfo files", runTzdata},
 }

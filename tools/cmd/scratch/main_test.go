@@ -49,3 +49,52 @@ func TestUnknownFieldsAndVerbsAreErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestStamp(t *testing.T) {
+	status := map[string]string{"STABLE_GIT_COMMIT": "abc123", "BUILD_USER": "ci"}
+	tests := []struct {
+		in      string
+		stamped bool
+		want    string
+		err     string
+	}{
+		{in: "registry.example.com/app", want: "registry.example.com/app"},
+		{in: "git-{STABLE_GIT_COMMIT}", stamped: true, want: "git-abc123"},
+		{in: "{BUILD_USER}-{STABLE_GIT_COMMIT}", stamped: true, want: "ci-abc123"},
+		{in: "git-{STABLE_GIT_COMMIT}", err: "needs stamping: run `bazel run --stamp"},
+		{in: "{MISSING}", stamped: true, err: "has no MISSING; it has BUILD_USER, STABLE_GIT_COMMIT"},
+	}
+	for _, tc := range tests {
+		got, err := stamp(tc.in, status, tc.stamped)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("stamp(%q): got %q, %v; want an error containing %q", tc.in, got, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("stamp(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+}
+
+func TestReadStatus(t *testing.T) {
+	dir := t.TempDir()
+	stable := filepath.Join(dir, "stable-status.txt")
+	volatile := filepath.Join(dir, "volatile-status.txt")
+	os.WriteFile(stable, []byte("STABLE_GIT_COMMIT abc123\nBUILD_EMBED_LABEL \n"), 0o644)
+	os.WriteFile(volatile, []byte("BUILD_TIMESTAMP 1700000000\n"), 0o644)
+	status, err := readStatus([]string{stable, volatile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status["STABLE_GIT_COMMIT"] != "abc123" || status["BUILD_TIMESTAMP"] != "1700000000" || len(status) != 3 {
+		t.Errorf("status %v", status)
+	}
+}
+
+func TestFindRuntimeRefusesUnknown(t *testing.T) {
+	if _, err := findRuntime("rkt"); err == nil || !strings.Contains(err.Error(), `unknown runtime "rkt"`) {
+		t.Errorf("got %v", err)
+	}
+}

@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# Delivers images for real: the CNCF distribution registry (Debian's
+# docker-registry) on 127.0.0.1 with TLS (a CA made here, trusted through
+# SSL_CERT_FILE) and htpasswd (bcrypt) authentication, and a fault-injecting
+# proxy in front of it. Checks `bazel run //examples/hello:push` with tags,
+# a second push, retries through faults, a stopped registry, a wrong
+# password (never printed), a credential helper, and
+# `bazel run //examples/hello:load` into podman.
+source "$(dirname "$0")/lib.sh"
+cd "$REPO"
+
+USER_NAME=ci
+PASSWORD="pw-$RANDOM-$RANDOM-secret"
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+log "a CA, a certificate for 127.0.0.1, an htpasswd file"
+mkdir -p "$WORK/certs" "$WORK/bin" "$WORK/docker"
+(
+  cd "$WORK/certs"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=rules_scratch e2e CA" -keyout ca.key -out ca.crt 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout registry.key -out registry.csr 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1\n' >ext.cnf
+  openssl x509 -req -in registry.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile ext.cnf -out registry.crt 2>/dev/null
+)
+mkdir -p "$WORK/trust" && cp "$WORK/certs/ca.crt" "$WORK/trust/" # skopeo's --cert-dir: the CA alone
+htpasswd -Bbn "$USER_NAME" "$PASSWORD" >"$WORK/htpasswd"
+pass "made a CA, a certificate and bcrypt credentials"
+
+PORT=$(free_port)
+REGISTRY=127.0.0.1:$PORT
+cat >"$WORK/registry.yml" <<EOF
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $WORK/storage
+http:
+  addr: $REGISTRY
+  tls:
+    certificate: $WORK/certs/registry.crt
+    key: $WORK/certs/registry.key
+auth:
+  htpasswd:
+    realm: rules_scratch e2e
+    path: $WORK/htpasswd
+EOF
+start_registry() {
+  docker-registry serve "$WORK/registry.yml" >>"$WORK/registry.log" 2>&1 &
+  echo $! >"$WORK/registry.pid"
+  for _ in $(seq 50); do
+    curl -s --cacert "$WORK/certs/ca.crt" "https://$REGISTRY/v2/" >/dev/null && return
+    sleep 0.2
+  done
+  cat "$WORK/registry.log" >&2
+  fail "the registry did not start"
+}
+stop_registry() { kill "$(cat "$WORK/registry.pid")" 2>/dev/null && wait "$(cat "$WORK/registry.pid")" 2>/dev/null || true; }
+trap 'stop_registry; [ -f "$WORK/proxy.pid" ] && kill "$(cat "$WORK/proxy.pid")" 2>/dev/null; cleanup' EXIT
+start_registry
+pass "the registry serves https://$REGISTRY with basic authentication"
+
+# What a user has: their CA trusted through SSL_CERT_FILE (added to the
+# system roots), credentials from a login in a docker config.
+export SSL_CERT_FILE=$WORK/certs/ca.crt
+export DOCKER_CONFIG=$WORK/docker
+docker_config() { # HOST...: a docker config.json holding USER_NAME:$1's password for each HOST
+  local secret=$1 host auths=()
+  shift
+  for host in "$@"; do
+    auths+=("\"$host\": {\"auth\": \"$(printf '%s:%s' "$USER_NAME" "$secret" | base64 -w0)\"}")
+  done
+  printf '{"auths": {%s}}\n' "$(IFS=,; echo "${auths[*]}")" >"$DOCKER_CONFIG/config.json"
+}
+SKOPEO=(--cert-dir "$WORK/trust" --creds "$USER_NAME:$PASSWORD")
+
+# push TARGET ARGS...: bazel run TARGET -- ARGS; stdout in $WORK/push.out,
+# stderr in $WORK/push.err.
+push() {
+  local target=$1
+  shift
+  bazel run "$target" -- "$@" >"$WORK/push.out" 2>"$WORK/push.err"
+}
+
+log "1. push hello with two tags"
+docker_config "$PASSWORD" "$REGISTRY"
+push //examples/hello:push --repository "$REGISTRY/e2e/hello" --tag one --tag two || { cat "$WORK/push.err" >&2; fail "the push failed"; }
+digest=$(cat "$REPO/bazel-bin/examples/hello/image.digest")
+[ "$(cat "$WORK/push.out")" = "$REGISTRY/e2e/hello@$digest" ] || fail "push printed '$(cat "$WORK/push.out")', want exactly $REGISTRY/e2e/hello@$digest"
+pass "push printed one line: $(cat "$WORK/push.out")"
+grep '^blob ' "$WORK/push.err" | sed 's/^/  /' >&2
+[ "$(grep -c ': uploaded$' "$WORK/push.err")" = 2 ] || fail "want 2 blobs uploaded (config and layer)"
+for tag in one two; do
+  inspected=$(skopeo inspect "${SKOPEO[@]}" --format '{{.Digest}}' "docker://$REGISTRY/e2e/hello:$tag")
+  [ "$inspected" = "$digest" ] || fail "skopeo sees $inspected under $tag, want $digest"
+done
+pass "skopeo inspect shows $digest under both tags"
+skopeo copy -q --src-cert-dir "$WORK/trust" --src-creds "$USER_NAME:$PASSWORD" "docker://$REGISTRY/e2e/hello:one" "oci:$WORK/pulled:hello"
+out=$(run_layout "$WORK/pulled" hello) || fail "the pulled image failed: $out"
+[ "$out" = "Hello from a scratch image!" ] || fail "the pulled image printed '$out'"
+pass "skopeo copy back into an OCI layout runs under runc: $out"
+
+log "1b. tags from the workspace status, with --stamp"
+printf '#!/bin/sh\necho STABLE_GIT_COMMIT e2e0123\n' >"$WORK/status.sh"
+chmod +x "$WORK/status.sh"
+bazel run --stamp --workspace_status_command="$WORK/status.sh" //examples/hello:push -- \
+  --repository "$REGISTRY/e2e/hello" --tag 'git-{STABLE_GIT_COMMIT}' >"$WORK/push.out" 2>"$WORK/push.err" || { cat "$WORK/push.err" >&2; fail "the stamped push failed"; }
+inspected=$(skopeo inspect "${SKOPEO[@]}" --format '{{.Digest}}' "docker://$REGISTRY/e2e/hello:git-e2e0123")
+[ "$inspected" = "$digest" ] || fail "skopeo sees $inspected under git-e2e0123, want $digest"
+pass "with --stamp, the tag git-{STABLE_GIT_COMMIT} is git-e2e0123"
+if push //examples/hello:push --repository "$REGISTRY/e2e/hello" --tag 'git-{STABLE_GIT_COMMIT}'; then fail "a {KEY} tag without --stamp was pushed"; fi
+grep -q 'needs stamping: run `bazel run --stamp' "$WORK/push.err" || { cat "$WORK/push.err" >&2; fail "no clear message for {KEY} without --stamp"; }
+pass "without --stamp, {STABLE_GIT_COMMIT} fails: $(grep -o '"git-.*' "$WORK/push.err")"
+
+log "2. push again: nothing to upload"
+push //examples/hello:push --repository "$REGISTRY/e2e/hello" --tag one --tag two || { cat "$WORK/push.err" >&2; fail "the second push failed"; }
+! grep ': uploaded$' "$WORK/push.err" || fail "the second push uploaded blobs"
+grep -q "already present" "$WORK/push.err" || fail "the second push does not say what it found: $(cat "$WORK/push.err")"
+pass "the second push uploads no blob: $(grep -m1 'already present' "$WORK/push.err")"
+
+log "3. faults between the push and the registry"
+go build -o "$WORK/bin/faultproxy" ./e2e/faultproxy
+PROXY_PORT=$(free_port)
+PROXY=127.0.0.1:$PROXY_PORT
+"$WORK/bin/faultproxy" -listen "$PROXY" -upstream "https://$REGISTRY" -cert "$WORK/certs/registry.crt" \
+  -key "$WORK/certs/registry.key" -ca "$WORK/certs/ca.crt" 2>"$WORK/proxy.log" &
+echo $! >"$WORK/proxy.pid"
+for _ in $(seq 50); do grep -q listening "$WORK/proxy.log" && break; sleep 0.1; done
+docker_config "$PASSWORD" "$REGISTRY" "$PROXY"
+push //examples/hello:push --repository "$PROXY/e2e/faults" --tag faults || { cat "$WORK/push.err" "$WORK/proxy.log" >&2; fail "the push through faults failed"; }
+sed 's/^/  proxy: /' "$WORK/proxy.log" >&2
+for fault in "503 GET /v2/" "503 HEAD blobs" "503 POST uploads" "429 POST uploads" "reset in the body of" "503 PUT manifests"; do
+  grep -q "fault: $fault" "$WORK/proxy.log" || fail "the proxy never injected '$fault'"
+done
+[ "$(cat "$WORK/push.out")" = "$PROXY/e2e/faults@$digest" ] || fail "through faults, push printed '$(cat "$WORK/push.out")'"
+inspected=$(skopeo inspect "${SKOPEO[@]}" --format '{{.Digest}}' "docker://$REGISTRY/e2e/faults:faults")
+[ "$inspected" = "$digest" ] || fail "after the faults the registry holds $inspected"
+pass "503s, a 429 with Retry-After and a reset mid-upload: the push succeeds with the same digest"
+
+log "   the registry stopped"
+stop_registry
+start=$(date +%s)
+if push //examples/hello:push --repository "$REGISTRY/e2e/hello"; then fail "a push to a stopped registry succeeded"; fi
+elapsed=$(($(date +%s) - start))
+grep -q "cannot reach the registry $REGISTRY" "$WORK/push.err" || { cat "$WORK/push.err" >&2; fail "no clear message for a stopped registry"; }
+[ "$elapsed" -le 60 ] || fail "the push took $elapsed s to give up"
+pass "a stopped registry fails in $elapsed s: $(grep -o 'cannot reach.*' "$WORK/push.err" | cut -c1-120)..."
+start_registry
+
+log "4. a wrong password; a credential helper"
+docker_config "wrong-$PASSWORD" "$REGISTRY"
+if push //examples/hello:push --repository "$REGISTRY/e2e/hello"; then fail "a push with a wrong password succeeded"; fi
+for want in "the registry $REGISTRY did not accept the credentials for the repository e2e/hello (HTTP 401)" "$DOCKER_CONFIG/config.json" "podman login $REGISTRY"; do
+  grep -qF "$want" "$WORK/push.err" || { cat "$WORK/push.err" >&2; fail "the 401 message does not say '$want'"; }
+done
+! grep -qF "$PASSWORD" "$WORK/push.out" "$WORK/push.err" || fail "the password appears in the push's output"
+pass "a wrong password fails with: $(grep -o 'the registry .*(HTTP 401)' "$WORK/push.err")"
+cat >"$WORK/bin/docker-credential-e2e" <<EOF
+#!/bin/sh
+# A credential helper as docker-credential-pass or -secretservice are: "get"
+# reads a server URL on stdin and prints its credentials.
+[ "\$1" = get ] || exit 1
+read -r server
+[ "\$server" = "$REGISTRY" ] || { echo "credentials not found in native keychain"; exit 1; }
+printf '{"ServerURL": "%s", "Username": "%s", "Secret": "%s"}\n' "\$server" "$USER_NAME" "$PASSWORD"
+EOF
+chmod +x "$WORK/bin/docker-credential-e2e"
+printf '{"credHelpers": {"%s": "e2e"}}\n' "$REGISTRY" >"$DOCKER_CONFIG/config.json"
+PATH=$WORK/bin:$PATH push //examples/hello:push --repository "$REGISTRY/e2e/helper" --tag helped ||
+  { cat "$WORK/push.err" >&2; fail "the push with a credential helper failed"; }
+! grep -qF "$PASSWORD" "$WORK/push.out" "$WORK/push.err" || fail "the password appears in the push's output"
+pass "credentials from docker-credential-e2e on PATH: $(cat "$WORK/push.out")"
+
+log "5. bazel run //examples/hello:load"
+podman rmi -f localhost/bazel/examples/hello:image >/dev/null 2>&1 || true
+bazel run //examples/hello:load >"$WORK/load.out" 2>"$WORK/load.err" || { cat "$WORK/load.err" >&2; fail "load failed"; }
+config_digest=$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1]+"/blobs/sha256/"+sys.argv[2].split(":")[1])); print(m["config"]["digest"])' "$REPO/bazel-bin/examples/hello/image" "$digest")
+[ "$(cat "$WORK/load.out")" = "localhost/bazel/examples/hello:image $config_digest" ] || fail "load printed '$(cat "$WORK/load.out")'"
+[ "sha256:$(podman image inspect --format '{{.Id}}' localhost/bazel/examples/hello:image)" = "$config_digest" ] || fail "podman's image id is not the config digest"
+pass "load: $(cat "$WORK/load.out")"
+bazel run //examples/hello:load -- --tag localhost/e2e/renamed:1 >"$WORK/load.out" 2>"$WORK/load.err" || { cat "$WORK/load.err" >&2; fail "load --tag failed"; }
+[ "$(cat "$WORK/load.out")" = "localhost/e2e/renamed:1 $config_digest" ] || fail "load --tag printed '$(cat "$WORK/load.out")'"
+pass "load --tag: $(cat "$WORK/load.out")"
+podman rmi -f localhost/bazel/examples/hello:image localhost/e2e/renamed:1 >/dev/null
+
+summary

@@ -1,0 +1,61 @@
+"""A shell launcher that runs one verb of the scratch tool under `bazel run`."""
+
+load(":toolchain.bzl", "SCRATCH_TOOLCHAIN_TYPE", "scratch_tool")
+
+def _shell_quote(s):
+    return "'" + s.replace("'", "'\\''") + "'"
+
+def rlocation(ctx, f):
+    """Returns the path of f below the runfiles directory.
+
+    Args:
+      ctx: the rule context.
+      f: a File in the target's runfiles.
+
+    Returns:
+      "<repository>/<path>", as runfiles libraries spell it.
+    """
+    if f.short_path.startswith("../"):
+        return f.short_path[3:]
+    return ctx.workspace_name + "/" + f.short_path
+
+def write_launcher(ctx, verb, args, files):
+    """Writes the target's executable: `scratch <verb> <args> "$@"`.
+
+    Args:
+      ctx: the context of an executable rule that declares SCRATCH_TOOLCHAIN_TYPE.
+      verb: the tool's verb.
+      args: a list of (flag, value) pairs; a File value is passed as its
+        runfiles path, a string as it is.
+      files: Files the launcher needs at run time, besides the tool.
+
+    Returns:
+      DefaultInfo with the launcher and its runfiles.
+    """
+    tool = scratch_tool(ctx).executable
+    words = []
+    for flag, value in args:
+        if type(value) == "File":
+            words.append("%s \"$runfiles/%s\"" % (flag, rlocation(ctx, value)))
+        else:
+            words.append("%s %s" % (flag, _shell_quote(value)))
+    launcher = ctx.actions.declare_file(ctx.label.name + ".sh")
+    ctx.actions.write(
+        output = launcher,
+        is_executable = True,
+        content = "\n".join([
+            "#!/usr/bin/env bash",
+            "# `bazel run %s`: scratch %s, with the target's settings; flags given after -- come last and win." % (ctx.label, verb),
+            "set -euo pipefail",
+            "runfiles=${RUNFILES_DIR:-$0.runfiles}",
+            "exec \"$runfiles/%s\" %s %s \"$@\"" % (rlocation(ctx, tool), verb, " ".join(words)),
+            "",
+        ]),
+    )
+    return DefaultInfo(
+        executable = launcher,
+        files = depset([launcher]),
+        runfiles = ctx.runfiles(files = [tool] + files),
+    )
+
+LAUNCHER_TOOLCHAINS = [SCRATCH_TOOLCHAIN_TYPE]

@@ -1,0 +1,87 @@
+"""scratch_push: `bazel run` pushes an image to an OCI registry."""
+
+load(":image_info.bzl", "ImageInfo")
+load(":launcher.bzl", "LAUNCHER_TOOLCHAINS", "write_launcher")
+load(":stamp.bzl", "STAMP_ATTRS", "stamping")
+
+_DOC = """Pushes an image to an OCI registry: `bazel run //app:push [-- --repository R] [--tag T ...]`.
+
+Only the blobs the registry lacks are uploaded (each is checked first), a few
+at a time, with retries of transient failures (connection errors and resets,
+408, 429 after its `Retry-After`, 5xx) with exponential backoff for about 30
+seconds; then the manifest by digest, then each tag. It prints one line on
+stdout, `REPOSITORY@sha256:...`, and its progress on stderr.
+
+Credentials are those of `docker login` and `podman login`
+(`$DOCKER_CONFIG/config.json` or `~/.docker/config.json` with `auths`,
+`credHelpers` and `credsStore`; `$REGISTRY_AUTH_FILE`;
+`$XDG_RUNTIME_DIR/containers/auth.json`). TLS is verified against the system
+roots plus `SSL_CERT_FILE` / `SSL_CERT_DIR`; plain HTTP is used only for
+`localhost` and `127.0.0.1` registries, or with `--insecure`.
+
+```starlark
+scratch_push(
+    name = "push",
+    image = ":image",
+    repository = "registry.example.com/team/app",
+    remote_tags = ["latest", "{STABLE_GIT_COMMIT}"],  # {KEY} needs bazel run --stamp
+)
+```
+"""
+
+_REPOSITORY_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789._-/:"
+_TAG_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
+
+def _without_status_keys(value):
+    """value with each {KEY} of the workspace status taken out."""
+    out = ""
+    for part in value.split("{"):
+        out += part.partition("}")[2] if "}" in part else part
+    return out
+
+def _check_value(value, what, stamp, ctx):
+    where = "scratch_push %s" % ctx.label
+    if "{" in value and not stamp:
+        fail("%s: %s %r uses Bazel's workspace status, which is read only with --stamp: run `bazel run --stamp %s`" % (where, what, value, ctx.label))
+    plain = _without_status_keys(value)
+    if what == "repository":
+        last = plain.split("/")[-1]
+        if not value or [c for c in plain.elems() if c not in _REPOSITORY_CHARS] or ":" in last or plain.startswith("/") or plain.endswith("/"):
+            fail("%s: repository %r is not a lowercase repository without a tag or digest; write it like \"registry.example.com/team/app\" and give tags in `remote_tags`" % (where, value))
+    elif not value or [c for c in plain.elems() if c not in _TAG_CHARS]:
+        fail("%s: tag %r is not a tag: give only the part after the colon, such as \"1.0\"" % (where, value))
+
+def _scratch_push_impl(ctx):
+    stamp = stamping(ctx)
+    _check_value(ctx.attr.repository, "repository", stamp, ctx)
+    for tag in ctx.attr.remote_tags:
+        _check_value(tag, "tag", stamp, ctx)
+    image = ctx.attr.image[ImageInfo]
+    args = [("--layout", image.layout), ("--default_repository", ctx.attr.repository)]
+    args += [("--default_tag", tag) for tag in ctx.attr.remote_tags]
+    files = [image.layout]
+    if stamp:
+        args += [("--stamp_info", ctx.info_file), ("--stamp_info", ctx.version_file)]
+        files += [ctx.info_file, ctx.version_file]
+    return [write_launcher(ctx, "push", args, files)]
+
+scratch_push = rule(
+    implementation = _scratch_push_impl,
+    doc = _DOC,
+    attrs = dict({
+        "image": attr.label(
+            doc = "The `scratch_image` to push.",
+            mandatory = True,
+            providers = [ImageInfo],
+        ),
+        "repository": attr.string(
+            doc = "Where to push, such as `\"registry.example.com/team/app\"`. `--repository` overrides it. May use `{KEY}` of Bazel's workspace status, with `--stamp`.",
+            mandatory = True,
+        ),
+        "remote_tags": attr.string_list(
+            doc = "Tags to put on the pushed digest, after it is pushed (named so because `tags` is a Bazel attribute of every target). `--tag` (repeatable) replaces them. May use `{KEY}` of Bazel's workspace status, with `--stamp`.",
+        ),
+    }, **STAMP_ATTRS),
+    executable = True,
+    toolchains = LAUNCHER_TOOLCHAINS,
+)
