@@ -25,5 +25,9 @@ expect_refusal //rules/tests/guards:dotdot_layer rules/tests/guards/dotdot_layer
   'entry "../../etc/passwd": has a ".." component'
 expect_refusal //rules/tests/guards:device_layer rules/tests/guards/device_layer.tar.gz \
   'entry "dev/sda" is a device node' 'allow_devices = True'
+expect_refusal //rules/tests/guards:missing_entrypoint_image rules/tests/guards/missing_entrypoint_image.digest \
+  'the image'"'"'s command "/app/missing" cannot start: no layer of the image has an executable file there' 'check_entrypoint = False'
+expect_refusal //rules/tests/guards:foreign_entrypoint_image rules/tests/guards/foreign_entrypoint_image.digest \
+  'the image'"'"'s command "/app/foreign", from scratch_layer //rules/tests/guards:foreign_layer, is an ELF binary for arm64, but the image is amd64'
 
 summary

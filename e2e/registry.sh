@@ -183,4 +183,25 @@ bazel run //examples/hello:load -- --tag localhost/e2e/renamed:1 >"$WORK/load.ou
 pass "load --tag: $(cat "$WORK/load.out")"
 podman rmi -f localhost/bazel/examples/hello:image localhost/e2e/renamed:1 >/dev/null
 
+log "6. the multi-platform index: push and load"
+docker_config "$PASSWORD" "$REGISTRY"
+push //examples/multiarch:push --repository "$REGISTRY/e2e/multiarch" --tag all || { cat "$WORK/push.err" >&2; fail "the index push failed"; }
+index_digest=$(cat "$REPO/bazel-bin/examples/multiarch/index.digest")
+[ "$(cat "$WORK/push.out")" = "$REGISTRY/e2e/multiarch@$index_digest" ] || fail "the index push printed '$(cat "$WORK/push.out")'"
+[ "$(grep -c ': uploaded$' "$WORK/push.err")" = 13 ] || fail "want 13 blobs uploaded (6 configs, 6 binaries, 1 shared CA layer): $(cat "$WORK/push.err")"
+platforms=$(skopeo inspect "${SKOPEO[@]}" --raw "docker://$REGISTRY/e2e/multiarch:all" |
+  python3 -c 'import json,sys; m=json.load(sys.stdin); print(m["mediaType"], len(m["manifests"]))')
+[ "$platforms" = "application/vnd.oci.image.index.v1+json 6" ] || fail "the registry holds '$platforms' under the tag"
+for arch in arm64 s390x; do
+  got=$(skopeo inspect "${SKOPEO[@]}" --override-arch "$arch" --format '{{.Architecture}}' "docker://$REGISTRY/e2e/multiarch:all")
+  [ "$got" = "$arch" ] || fail "the registry gives a $got image for $arch"
+done
+pass "the index and its 6 images are in the registry, each blob uploaded once: $(cat "$WORK/push.out")"
+podman rmi -f localhost/bazel/examples/multiarch:index >/dev/null 2>&1 || true
+bazel run //examples/multiarch:load >"$WORK/load.out" 2>"$WORK/load.err" || { cat "$WORK/load.err" >&2; fail "loading the index failed"; }
+arch=$(podman image inspect --format '{{.Architecture}}' localhost/bazel/examples/multiarch:index)
+[ "$arch" = "$(go env GOARCH)" ] || fail "load took the $arch image of the index"
+podman rmi -f localhost/bazel/examples/multiarch:index >/dev/null
+pass "load of the index: $(cat "$WORK/load.out"), the $arch image"
+
 summary

@@ -9,7 +9,7 @@ cd "$REPO"
 TARGETS=(//examples/...)
 # The tarballs too: they hold every other output's bytes.
 FLAGS=(--output_groups=+tarball)
-IMAGES=(examples/hello/image examples/hello/image_zstd examples/cekit_scratch/image examples/rootfs/image examples/https_client/image)
+IMAGES=(examples/hello/image examples/hello/image_zstd examples/cekit_scratch/image examples/rootfs/image examples/https_client/image examples/multiarch/index)
 
 log "reference build in $REPO"
 bazel build "${FLAGS[@]}" "${TARGETS[@]}"

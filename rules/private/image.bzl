@@ -31,7 +31,15 @@ scratch_image(
 ```
 """
 
-def _default_repo_tag(label):
+def default_repo_tag(label):
+    """Returns the name of an image or index without repo_tags.
+
+    Args:
+      label: the target's label.
+
+    Returns:
+      "bazel/<package>:<name>".
+    """
     return "bazel/%s:%s" % (label.package, label.name)
 
 def _merge_env(base, own):
@@ -60,7 +68,7 @@ def _extend(base, own, where):
 
 def _scratch_image_impl(ctx):
     where = "scratch_image %s" % ctx.label
-    repo_tags = ctx.attr.repo_tags or [_default_repo_tag(ctx.label)]
+    repo_tags = ctx.attr.repo_tags or [default_repo_tag(ctx.label)]
     for tag in repo_tags:
         check_repo_tag(tag, where)
     if ctx.attr.source_date_epoch < 0:
@@ -98,6 +106,8 @@ def _scratch_image_impl(ctx):
     args.add_all(repo_tags, before_each = "--repo_tag")
     args.add("--layout", layout.path)
     args.add("--digest", digest)
+    if not ctx.attr.check_entrypoint:
+        args.add("--check_entrypoint=false")
     ctx.actions.run(
         executable = scratch_tool(ctx),
         arguments = [args],
@@ -114,16 +124,17 @@ def _scratch_image_impl(ctx):
     return [
         DefaultInfo(files = depset([layout, digest])),
         OutputGroupInfo(tarball = depset([tarball])),
-        ImageInfo(layout = layout, tarball = tarball, digest = digest, layers = layers, config = config),
+        ImageInfo(layout = layout, tarball = tarball, digest = digest, repo_tags = repo_tags, layers = layers, config = config),
     ]
 
-def write_tarball(ctx, layout, repo_tags):
+def write_tarball(ctx, layout, repo_tags, platform = None):
     """Registers the action that archives a layout as `<name>.tar`.
 
     Args:
       ctx: a rule context whose rule declares SCRATCH_TOOLCHAIN_TYPE.
       layout: the OCI layout directory.
       repo_tags: names of the image in the tarball's manifest.json.
+      platform: for an index, the platform whose image manifest.json names.
 
     Returns:
       The tarball File; Bazel builds it only when something asks for it.
@@ -132,6 +143,8 @@ def write_tarball(ctx, layout, repo_tags):
     args = tool_args(ctx, "tarball")
     args.add("--layout", layout.path)
     args.add_all(repo_tags, before_each = "--repo_tag")
+    if platform:
+        args.add("--platform", platform)
     args.add("--output", tarball)
     ctx.actions.run(
         executable = scratch_tool(ctx),
@@ -168,6 +181,10 @@ scratch_image = rule(
         "volumes": attr.string_list(doc = "Absolute paths that hold data meant to outlive the container."),
         "stop_signal": attr.string(doc = "The signal that stops the container: a name (`\"SIGINT\"`) or a number. Empty means the runtime's default, SIGTERM."),
         "repo_tags": attr.string_list(doc = "Names for the image: in `index.json` (the first) and in `<name>.tar` (`manifest.json` RepoTags), which `podman load` and `docker load` use. Default: `bazel/<package>:<name>`."),
+        "check_entrypoint": attr.bool(
+            doc = "Fail the build unless the entrypoint (or `cmd`, without one) can start: an absolute first element must resolve, through the symlinks of the image's layers, to a file with an execute bit that, if ELF, is static and built for the image's architecture. The check reads the layers' descriptors, not their bytes. Turn it off for images meant to be run with another command.",
+            default = True,
+        ),
         "source_date_epoch": attr.int(
             doc = "The image's `created` time and history times, in seconds since 1970-01-01T00:00:00Z (the default, 0).",
             default = 0,

@@ -1,6 +1,7 @@
 """scratch_push: `bazel run` pushes an image to an OCI registry."""
 
 load(":image_info.bzl", "ImageInfo")
+load(":index_info.bzl", "IndexInfo")
 load(":launcher.bzl", "LAUNCHER_TOOLCHAINS", "write_launcher")
 load(":stamp.bzl", "STAMP_ATTRS", "stamping")
 
@@ -56,7 +57,7 @@ def _scratch_push_impl(ctx):
     _check_value(ctx.attr.repository, "repository", stamp, ctx)
     for tag in ctx.attr.remote_tags:
         _check_value(tag, "tag", stamp, ctx)
-    image = ctx.attr.image[ImageInfo]
+    image = ctx.attr.image[ImageInfo] if ImageInfo in ctx.attr.image else ctx.attr.image[IndexInfo]
     args = [("--layout", image.layout), ("--default_repository", ctx.attr.repository)]
     args += [("--default_tag", tag) for tag in ctx.attr.remote_tags]
     files = [image.layout]
@@ -70,9 +71,9 @@ scratch_push = rule(
     doc = _DOC,
     attrs = dict({
         "image": attr.label(
-            doc = "The `scratch_image` to push.",
+            doc = "The `scratch_image` or `scratch_index` to push. An index goes with every platform's blobs and manifest, then the index by digest, then the tags.",
             mandatory = True,
-            providers = [ImageInfo],
+            providers = [[ImageInfo], [IndexInfo]],
         ),
         "repository": attr.string(
             doc = "Where to push, such as `\"registry.example.com/team/app\"`. `--repository` overrides it. May use `{KEY}` of Bazel's workspace status, with `--stamp`.",

@@ -61,6 +61,9 @@ type Image struct {
 	config   blob
 	layers   []blob
 	platform v1.Platform
+	command  []string           // the entrypoint, or else the cmd
+	facts    []layer.Descriptor // of each layer, bottom first
+	origins  []string           // each layer's created_by
 }
 
 // Digest is the digest of the image manifest, which names the image.
@@ -101,7 +104,10 @@ func Build(cfg Config, layers []Layer) (*Image, error) {
 		}
 		file.Config.Volumes[volume] = struct{}{}
 	}
-	img := &Image{platform: v1.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}}
+	img := &Image{platform: v1.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}, command: cfg.Entrypoint}
+	if len(img.command) == 0 {
+		img.command = cfg.Cmd
+	}
 	var layerDescs []v1.Descriptor
 	for _, l := range layers {
 		desc, err := readDescriptor(l.Descriptor)
@@ -113,6 +119,8 @@ func Build(cfg Config, layers []Layer) (*Image, error) {
 		d := v1.Descriptor{MediaType: desc.MediaType, Size: desc.Size, Digest: desc.Digest}
 		layerDescs = append(layerDescs, d)
 		img.layers = append(img.layers, blob{desc: d, file: l.Blob})
+		img.facts = append(img.facts, desc)
+		img.origins = append(img.origins, l.CreatedBy)
 	}
 	configJSON, err := json.Marshal(file)
 	if err != nil {

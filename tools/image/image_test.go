@@ -227,7 +227,7 @@ func TestWriteTarballIsLayoutAndDockerArchive(t *testing.T) {
 	tags := []string{"example.com/app:v1", "app:latest"}
 	layoutDir := writeTestLayout(t, img, tags)
 	var buf bytes.Buffer
-	if err := WriteTarball(&buf, layoutDir, tags); err != nil {
+	if err := WriteTarball(&buf, layoutDir, tags, ""); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "image.tar")
@@ -280,7 +280,7 @@ func TestWriteTarballRenames(t *testing.T) {
 	img, _ := buildTestImage(t)
 	layoutDir := writeTestLayout(t, img, []string{"example.com/app:v1"})
 	var buf bytes.Buffer
-	if err := WriteTarball(&buf, layoutDir, []string{"other.example/renamed:2", "x:y"}); err != nil {
+	if err := WriteTarball(&buf, layoutDir, []string{"other.example/renamed:2", "x:y"}, ""); err != nil {
 		t.Fatal(err)
 	}
 	tr := tar.NewReader(&buf)
@@ -314,7 +314,7 @@ func TestWriteTarballRefusesACorruptBlob(t *testing.T) {
 	if err := os.WriteFile(configPath, []byte(`{"architecture":"evil"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err := WriteTarball(io.Discard, layoutDir, nil)
+	err := WriteTarball(io.Discard, layoutDir, nil, "")
 	if err == nil || !strings.Contains(err.Error(), "does not have the digest its name says") {
 		t.Errorf("got %v, want an error naming the corrupt blob", err)
 	}
@@ -327,10 +327,10 @@ func TestBuildIsDeterministic(t *testing.T) {
 		t.Errorf("same inputs, two digests: %v and %v", a.Digest(), b.Digest())
 	}
 	var ta, tb bytes.Buffer
-	if err := WriteTarball(&ta, writeTestLayout(t, a, nil), nil); err != nil {
+	if err := WriteTarball(&ta, writeTestLayout(t, a, nil), nil, ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteTarball(&tb, writeTestLayout(t, b, nil), nil); err != nil {
+	if err := WriteTarball(&tb, writeTestLayout(t, b, nil), nil, ""); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(ta.Bytes(), tb.Bytes()) {

@@ -28,10 +28,12 @@ type dockerManifest struct {
 // WriteTarball writes the OCI image layout in dir as one tar that is at the
 // same time an OCI image layout archive and a `docker load` archive: its
 // manifest.json names the image of the layout's index.json under repoTags,
-// and so does its index.json (which podman reads), the first of them. Every
+// and so does its index.json (which podman reads), the first of them. Where
+// the layout holds an index, the tar holds all of it, and manifest.json
+// names the image for platform ("linux/arm64/v8"), which docker loads. Every
 // blob is checked against its digest as it is copied.
-func WriteTarball(w io.Writer, dir string, repoTags []string) error {
-	index, manifest, err := layoutImage(dir, repoTags)
+func WriteTarball(w io.Writer, dir string, repoTags []string, platform string) error {
+	index, manifest, err := layoutImage(dir, repoTags, platform)
 	if err != nil {
 		return err
 	}
@@ -111,9 +113,10 @@ func writeTarFile(tw *tar.Writer, name string, content io.Reader, size int64) er
 	return nil
 }
 
-// layoutImage returns index.json of the layout in dir, naming its image
-// after repoTags, and the manifest of that image, which must be the only one.
-func layoutImage(dir string, repoTags []string) ([]byte, *v1.Manifest, error) {
+// layoutImage returns index.json of the layout in dir, naming what it holds
+// after repoTags, and the manifest of its image: the only one, or the one
+// for platform of the index it holds.
+func layoutImage(dir string, repoTags []string, platform string) ([]byte, *v1.Manifest, error) {
 	indexPath := filepath.Join(dir, "index.json")
 	index, err := os.ReadFile(indexPath)
 	if err != nil {
@@ -123,8 +126,8 @@ func layoutImage(dir string, repoTags []string) ([]byte, *v1.Manifest, error) {
 	if err := json.Unmarshal(index, &im); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", indexPath, err)
 	}
-	if len(im.Manifests) != 1 || !im.Manifests[0].MediaType.IsImage() {
-		return nil, nil, fmt.Errorf("layout %s: index.json must name exactly one image, but it names %d manifests", dir, len(im.Manifests))
+	if len(im.Manifests) != 1 {
+		return nil, nil, fmt.Errorf("layout %s: index.json must name exactly one image or index, but it names %d manifests", dir, len(im.Manifests))
 	}
 	if names := nameAnnotations(repoTags); len(repoTags) > 0 && !maps.Equal(im.Manifests[0].Annotations, names) {
 		im.Manifests[0].Annotations = names
@@ -132,8 +135,36 @@ func layoutImage(dir string, repoTags []string) ([]byte, *v1.Manifest, error) {
 			return nil, nil, err
 		}
 	}
-	manifest, err := readJSON[v1.Manifest](filepath.Join(dir, filepath.FromSlash(blobPath(im.Manifests[0].Digest))))
+	image := im.Manifests[0]
+	if image.MediaType.IsIndex() {
+		if image, err = platformImage(dir, image.Digest, platform); err != nil {
+			return nil, nil, err
+		}
+	}
+	if !image.MediaType.IsImage() {
+		return nil, nil, fmt.Errorf("layout %s names a %s, neither an image nor an index", dir, image.MediaType)
+	}
+	manifest, err := readJSON[v1.Manifest](filepath.Join(dir, filepath.FromSlash(blobPath(image.Digest))))
 	return index, manifest, err
+}
+
+// platformImage returns the descriptor of the image for platform
+// ("os/arch[/variant]") in the index with the given digest.
+func platformImage(dir string, digest v1.Hash, platform string) (v1.Descriptor, error) {
+	index, err := readJSON[v1.IndexManifest](filepath.Join(dir, filepath.FromSlash(blobPath(digest))))
+	if err != nil {
+		return v1.Descriptor{}, err
+	}
+	var have []string
+	for _, m := range index.Manifests {
+		if m.Platform != nil && m.Platform.String() == platform {
+			return m, nil
+		}
+		if m.Platform != nil {
+			have = append(have, m.Platform.String())
+		}
+	}
+	return v1.Descriptor{}, fmt.Errorf("layout %s: the index has no image for platform %q; it has %s", dir, platform, strings.Join(have, ", "))
 }
 
 func blobPath(h v1.Hash) string { return "blobs/" + h.Algorithm + "/" + h.Hex }

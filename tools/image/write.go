@@ -27,14 +27,21 @@ type file struct {
 }
 
 // layoutFiles lists the files of the OCI image layout of img, sorted by
-// name. The first repo tag names the image in index.json; with none, the
-// image is tagged "latest".
+// name.
 func (img *Image) layoutFiles(repoTags []string) ([]file, error) {
+	return layoutFiles(img.manifest, &img.platform, append([]blob{img.manifest, img.config}, img.layers...), repoTags)
+}
+
+// layoutFiles lists, sorted by name, the files of an OCI image layout whose
+// index.json names top (an image manifest with its platform, or an index)
+// and which holds blobs, each once. The first repo tag names top in
+// index.json; with none, it is tagged "latest".
+func layoutFiles(top blob, platform *v1.Platform, blobs []blob, repoTags []string) ([]file, error) {
 	ref := v1.Descriptor{
-		MediaType:   img.manifest.desc.MediaType,
-		Size:        img.manifest.desc.Size,
-		Digest:      img.manifest.desc.Digest,
-		Platform:    &img.platform,
+		MediaType:   top.desc.MediaType,
+		Size:        top.desc.Size,
+		Digest:      top.desc.Digest,
+		Platform:    platform,
 		Annotations: nameAnnotations(repoTags),
 	}
 	index, err := json.Marshal(v1.IndexManifest{
@@ -50,7 +57,7 @@ func (img *Image) layoutFiles(repoTags []string) ([]file, error) {
 		{name: "index.json", blob: blob{data: index}},
 	}
 	seen := map[v1.Hash]bool{}
-	for _, b := range append([]blob{img.manifest, img.config}, img.layers...) {
+	for _, b := range blobs {
 		if seen[b.desc.Digest] {
 			continue
 		}
@@ -87,11 +94,18 @@ func (img *Image) WriteLayout(dir string, repoTags []string) error {
 	if err != nil {
 		return err
 	}
+	return writeLayout(dir, files)
+}
+
+// writeLayout writes files into dir: data as it is, blobs on disk as hard
+// links (or copies).
+func writeLayout(dir string, files []file) error {
 	if err := os.MkdirAll(filepath.Join(dir, "blobs", "sha256"), 0o755); err != nil {
 		return err
 	}
 	for _, f := range files {
 		path := filepath.Join(dir, filepath.FromSlash(f.name))
+		var err error
 		if f.file != "" {
 			err = linkOrCopy(f.file, path, f.desc.Size)
 		} else {
@@ -117,7 +131,7 @@ func linkOrCopy(src, dst string, size int64) error {
 		return fmt.Errorf("layer blob: %w", err)
 	}
 	if info.Size() != size {
-		return fmt.Errorf("layer blob %s has %d bytes but its descriptor says %d: rebuild the layer", src, info.Size(), size)
+		return fmt.Errorf("blob %s has %d bytes but its descriptor says %d: rebuild the layer or image it comes from", src, info.Size(), size)
 	}
 	if os.Link(real, dst) == nil {
 		return nil

@@ -2,7 +2,6 @@ package layer
 
 import (
 	"debug/elf"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -28,24 +27,39 @@ func WithStaticCheck(arch string) Option {
 	return func(o *options) { o.staticArch = arch }
 }
 
-// checkStatic returns an error naming what makes the ELF file r unfit for a
-// scratch image, or nil if it is static for arch or not ELF at all.
-func checkStatic(r io.ReaderAt, arch string) error {
+// Executable is what a layer's descriptor says of one of its executable
+// files, so that an image can check its entrypoint without reading layers.
+type Executable struct {
+	// Mode holds the file's permission bits.
+	Mode int64 `json:"mode"`
+	// Arch is the OCI architecture of an ELF file ("amd64"), or its ELF
+	// machine if rules_scratch knows no such architecture; empty if the
+	// file is not ELF (a script, say).
+	Arch string `json:"arch,omitempty"`
+	// Dynamic says what an ELF file needs to start: its program
+	// interpreter and shared libraries; empty if it is static.
+	Dynamic string `json:"dynamic,omitempty"`
+}
+
+// inspectELF describes the executable file r; a file that is not ELF is
+// described by its mode alone. A file with ELF's magic number that does not
+// parse is described so, with an error.
+func inspectELF(r io.ReaderAt, mode int64) (Executable, error) {
+	exe := Executable{Mode: mode}
+	magic := make([]byte, len(elf.ELFMAG))
+	if _, err := r.ReadAt(magic, 0); err != nil || string(magic) != elf.ELFMAG {
+		return exe, nil // not ELF: nothing to link
+	}
 	f, err := elf.NewFile(r)
 	if err != nil {
-		var formatErr *elf.FormatError
-		if errors.As(err, &formatErr) {
-			return nil // not ELF: nothing to link
-		}
-		return err
+		return exe, fmt.Errorf("is not a readable ELF file: %w", err)
 	}
 	defer f.Close()
-	want, known := elfMachines[arch]
-	if !known {
-		return fmt.Errorf("cannot check ELF files for unknown architecture %q", arch)
-	}
-	if f.Machine != want {
-		return fmt.Errorf("is an ELF binary for %s, but the image is %s; build it for the image's platform", f.Machine, arch)
+	exe.Arch = f.Machine.String()
+	for arch, machine := range elfMachines {
+		if machine == f.Machine {
+			exe.Arch = arch
+		}
 	}
 	var problems []string
 	for _, p := range f.Progs {
@@ -54,21 +68,38 @@ func checkStatic(r io.ReaderAt, arch string) error {
 		}
 		interp, err := io.ReadAll(p.Open())
 		if err != nil {
-			return err
+			return exe, err
 		}
 		problems = append(problems, "program interpreter "+strings.TrimRight(string(interp), "\x00"))
 	}
 	needed, err := f.ImportedLibraries()
 	if err != nil {
-		return err
+		return exe, err
 	}
 	if len(needed) > 0 {
 		problems = append(problems, "needs shared libraries "+strings.Join(needed, ", "))
 	}
-	if len(problems) == 0 {
+	exe.Dynamic = strings.Join(problems, "; ")
+	return exe, nil
+}
+
+// CheckRuns returns an error naming what keeps the executable from starting
+// in an empty image of architecture arch: being ELF for another
+// architecture, or dynamically linked. Scripts are not checked.
+func (e Executable) CheckRuns(arch string) error {
+	if e.Arch == "" {
 		return nil
 	}
-	return fmt.Errorf("is dynamically linked (%s), but a scratch image has no C library or loader; "+
-		"build it static: for Go, pure = \"on\" on the go_binary or CGO_ENABLED=0 (go_scratch_image does this unless the go_binary sets pure = \"off\")",
-		strings.Join(problems, "; "))
+	if _, known := elfMachines[arch]; !known {
+		return fmt.Errorf("cannot check ELF files for unknown architecture %q", arch)
+	}
+	if e.Arch != arch {
+		return fmt.Errorf("is an ELF binary for %s, but the image is %s; build it for the image's platform", e.Arch, arch)
+	}
+	if e.Dynamic != "" {
+		return fmt.Errorf("is dynamically linked (%s), but a scratch image has no C library or loader; "+
+			"build it static: for Go, pure = \"on\" on the go_binary or CGO_ENABLED=0 (go_scratch_image does this unless the go_binary sets pure = \"off\")",
+			e.Dynamic)
+	}
+	return nil
 }

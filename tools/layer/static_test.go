@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -61,7 +62,7 @@ func TestStaticCheck(t *testing.T) {
 		{"dynamic but not executable", Entry{Kind: KindFile, Path: "/lib/d", Source: dynamic}, ""},
 		{"dynamic executable", Entry{Kind: KindFile, Path: "/app/d", Source: dynamic, Mode: mode(0o755)},
 			`"/app/d" (from ` + dynamic + `) is dynamically linked (program interpreter /lib64/ld-linux-x86-64.so.2)`},
-		{"other architecture", Entry{Kind: KindFile, Path: "/app/a", Source: arm, Mode: mode(0o755)}, "is an ELF binary for EM_AARCH64, but the image is amd64"},
+		{"other architecture", Entry{Kind: KindFile, Path: "/app/a", Source: arm, Mode: mode(0o755)}, "is an ELF binary for arm64, but the image is amd64"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -101,5 +102,42 @@ func TestStaticCheckRealBinary(t *testing.T) {
 	_, err = Write(io.Discard, []Entry{{Kind: KindFile, Path: "/bin/sh", Source: "/bin/sh", Mode: mode(0o755)}}, WithStaticCheck(arch))
 	if err == nil || !strings.Contains(err.Error(), "is dynamically linked") || !strings.Contains(err.Error(), "libc") {
 		t.Errorf("/bin/sh accepted or wrong message: %v", err)
+	}
+}
+
+// TestDescriptorNotesExecutables checks what the descriptor tells an image
+// about its entrypoint: executables (hardlinks too) with their ELF facts,
+// and symlinks; not data files.
+func TestDescriptorNotesExecutables(t *testing.T) {
+	dir := t.TempDir()
+	static := filepath.Join(dir, "static")
+	dynamic := filepath.Join(dir, "dynamic")
+	data := filepath.Join(dir, "data")
+	os.WriteFile(static, makeELF(elf.EM_AARCH64, ""), 0o644)
+	os.WriteFile(dynamic, makeELF(elf.EM_X86_64, "/lib/ld.so"), 0o644)
+	os.WriteFile(data, makeELF(elf.EM_X86_64, ""), 0o644)
+	desc, err := Write(io.Discard, []Entry{
+		{Kind: KindFile, Path: "/bin/app", Source: static, Mode: mode(0o755)},
+		{Kind: KindFile, Path: "/bin/dyn", Source: dynamic, Mode: mode(0o700)},
+		{Kind: KindFile, Path: "/etc/data", Source: data},
+		{Kind: KindHardlink, Path: "/bin/again", Target: "/bin/app", Mode: mode(0o750)},
+		{Kind: KindSymlink, Path: "/usr/bin/app", Target: "../../bin/app"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]Executable{
+		"/bin/app":   {Mode: 0o755, Arch: "arm64"},
+		"/bin/again": {Mode: 0o755, Arch: "arm64"}, // one inode: the mode of the file
+		"/bin/dyn":   {Mode: 0o700, Arch: "amd64", Dynamic: "program interpreter /lib/ld.so"},
+	}
+	if !reflect.DeepEqual(desc.Executables, want) {
+		t.Errorf("executables %+v, want %+v", desc.Executables, want)
+	}
+	if !reflect.DeepEqual(desc.Symlinks, map[string]string{"/usr/bin/app": "../../bin/app"}) {
+		t.Errorf("symlinks %v", desc.Symlinks)
+	}
+	if err := want["/bin/dyn"].CheckRuns("amd64"); err == nil || !strings.Contains(err.Error(), "is dynamically linked (program interpreter /lib/ld.so)") {
+		t.Errorf("CheckRuns of a dynamic binary: %v", err)
 	}
 }

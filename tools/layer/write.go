@@ -27,13 +27,18 @@ type Descriptor struct {
 	Size   int64   `json:"size"`
 	// DiffID is the digest of the uncompressed tar stream.
 	DiffID v1.Hash `json:"diffID"`
+	// Executables are the layer's files with an execute bit (hardlinks
+	// included), by absolute path, and Symlinks its symlinks' targets: what
+	// an image needs to check that its entrypoint can start.
+	Executables map[string]Executable `json:"executables,omitempty"`
+	Symlinks    map[string]string     `json:"symlinks,omitempty"`
 }
 
 type options struct {
 	modTime     time.Time
 	concurrency int
 	compression Compression
-	staticArch  string // check executables with checkStatic, if set
+	staticArch  string // check executables with Executable.CheckRuns, if set
 }
 
 // Option configures Write.
@@ -86,8 +91,9 @@ func Write(w io.Writer, entries []Entry, opts ...Option) (Descriptor, error) {
 	uncompressed := newDigester(cw)
 	tw := tar.NewWriter(uncompressed)
 	buf := make([]byte, copyBufferSize)
+	desc := Descriptor{MediaType: mediaType}
 	for _, it := range items {
-		if err := writeItem(tw, it, &o, buf); err != nil {
+		if err := writeItem(tw, it, &o, buf, &desc); err != nil {
 			cw.Close()
 			return Descriptor{}, err
 		}
@@ -98,15 +104,13 @@ func Write(w io.Writer, entries []Entry, opts ...Option) (Descriptor, error) {
 	if err := cw.Close(); err != nil {
 		return Descriptor{}, err
 	}
-	return Descriptor{
-		MediaType: mediaType,
-		Digest:    compressed.digest(),
-		Size:      compressed.n,
-		DiffID:    uncompressed.digest(),
-	}, nil
+	desc.Digest, desc.Size, desc.DiffID = compressed.digest(), compressed.n, uncompressed.digest()
+	return desc, nil
 }
 
-func writeItem(tw *tar.Writer, it item, o *options, buf []byte) error {
+// writeItem writes one entry, and notes in desc the executables and
+// symlinks an image's entrypoint check needs.
+func writeItem(tw *tar.Writer, it item, o *options, buf []byte, desc *Descriptor) error {
 	modTime := o.modTime
 	if it.modTime != nil {
 		modTime = *it.modTime
@@ -137,12 +141,18 @@ func writeItem(tw *tar.Writer, it item, o *options, buf []byte) error {
 		hdr.Typeflag = tar.TypeSymlink
 		hdr.Linkname = it.Target
 		hdr.Mode = symlinkMode
+		desc.addSymlink("/"+it.name, it.Target)
 	case KindHardlink:
 		hdr.Typeflag = tar.TypeLink
 		hdr.Linkname = it.Target
 		hdr.Mode = mode(DefaultFileMode)
+		// The target comes first in the layer, so it is already noted; a
+		// link shares its target's inode, mode included.
+		if exe, ok := desc.Executables["/"+it.Target]; ok {
+			desc.addExecutable("/"+it.name, exe)
+		}
 	case KindFile:
-		return writeFile(tw, hdr, it, mode(DefaultFileMode), o.staticArch, buf)
+		return writeFile(tw, hdr, it, mode(DefaultFileMode), o.staticArch, buf, desc)
 	case kindDevice:
 		hdr.Typeflag = it.device.Typeflag
 		hdr.Devmajor, hdr.Devminor = it.device.Devmajor, it.device.Devminor
@@ -175,16 +185,22 @@ func openContent(it item) (*io.SectionReader, func(), error) {
 	return io.NewSectionReader(f, 0, info.Size()), func() { f.Close() }, nil
 }
 
-func writeFile(tw *tar.Writer, hdr *tar.Header, it item, mode int64, staticArch string, buf []byte) error {
+func writeFile(tw *tar.Writer, hdr *tar.Header, it item, mode int64, staticArch string, buf []byte, desc *Descriptor) error {
 	content, done, err := openContent(it)
 	if err != nil {
 		return fmt.Errorf("%s: %w", it.describe(), err)
 	}
 	defer done()
-	if staticArch != "" && mode&0o111 != 0 {
-		if err := checkStatic(content, staticArch); err != nil {
+	if mode&0o111 != 0 {
+		// A broken ELF file is kept as data unless it must be checked.
+		exe, err := inspectELF(content, mode)
+		if err == nil && staticArch != "" {
+			err = exe.CheckRuns(staticArch)
+		}
+		if err != nil && staticArch != "" {
 			return fmt.Errorf("%s %w", it.describe(), err)
 		}
+		desc.addExecutable("/"+it.name, exe)
 	}
 	hdr.Typeflag = tar.TypeReg
 	hdr.Mode = mode
@@ -201,6 +217,20 @@ func writeFile(tw *tar.Writer, hdr *tar.Header, it item, mode int64, staticArch 
 		return fmt.Errorf("%s: read %d bytes, expected %d: the file changed while it was read", it.describe(), n, hdr.Size)
 	}
 	return nil
+}
+
+func (d *Descriptor) addExecutable(path string, exe Executable) {
+	if d.Executables == nil {
+		d.Executables = map[string]Executable{}
+	}
+	d.Executables[path] = exe
+}
+
+func (d *Descriptor) addSymlink(path, target string) {
+	if d.Symlinks == nil {
+		d.Symlinks = map[string]string{}
+	}
+	d.Symlinks[path] = target
 }
 
 type readerOnly struct{ io.Reader }

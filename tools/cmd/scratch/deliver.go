@@ -112,30 +112,31 @@ func stamp(s string, status map[string]string, stamped bool) (string, error) {
 
 func runLoad(args []string) error {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
-	tarball := fs.String("tarball", "", "the image's tarball, named by its repo_tags")
-	layout := fs.String("layout", "", "the image's OCI layout, archived again when --tag renames the image")
-	var tags repeated
+	layout := fs.String("layout", "", "the OCI layout of the image (or index) to load")
+	var defaultTags, tags repeated
+	fs.Var(&defaultTags, "default_tag", "a name of the image, unless --tag is given (repeatable; set by scratch_load)")
 	fs.Var(&tags, "tag", "a name to load the image under, instead of its repo_tags (repeatable)")
+	platform := fs.String("platform", "", "of an index: the platform whose image is loaded")
 	runtime := fs.String("runtime", os.Getenv("SCRATCH_LOAD_RUNTIME"), "podman or docker (default: $SCRATCH_LOAD_RUNTIME, else whichever is installed, podman first)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *tarball == "" || *layout == "" {
-		return fmt.Errorf("--tarball and --layout are required")
+	if *layout == "" {
+		return fmt.Errorf("--layout is required")
+	}
+	names := tags
+	if len(names) == 0 {
+		names = defaultTags
 	}
 	bin, err := findRuntime(*runtime)
 	if err != nil {
 		return err
 	}
+	// The tarball is made as it is read: nothing is stored twice.
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(image.WriteTarball(pw, *layout, names, *platform)) }()
 	cmd := exec.Command(bin, "load")
-	if len(tags) == 0 {
-		cmd.Args = append(cmd.Args, "-i", *tarball)
-	} else {
-		// The tarball names the image by its repo_tags: write another.
-		pr, pw := io.Pipe()
-		go func() { pw.CloseWithError(image.WriteTarball(pw, *layout, tags)) }()
-		cmd.Stdin = pr
-	}
+	cmd.Stdin = pr
 	var out bytes.Buffer
 	cmd.Stdout = io.MultiWriter(&out, os.Stderr)
 	cmd.Stderr = os.Stderr
@@ -149,8 +150,9 @@ func runLoad(args []string) error {
 	if len(loaded) == 0 {
 		return fmt.Errorf("%s load named no image; it printed: %s", bin, out.String())
 	}
-	// podman names the image after index.json: the first tag only.
-	for _, tag := range tags {
+	// podman names the image after index.json, the first name only: give it
+	// the others asked for.
+	for _, tag := range tags[min(1, len(tags)):] {
 		if slices.Contains(loaded, tag) {
 			continue
 		}
