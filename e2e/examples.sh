@@ -18,7 +18,7 @@ for layout in $(grep -v '\.digest$' <<<"$outputs"); do
   for blob in "$REPO/$layout"/blobs/sha256/*; do
     media=$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(" ".join(l["digest"].split(":")[1] for l in m.get("layers", [])))' "$blob" 2>/dev/null || true)
     for layer in $media; do
-      twin=$(find "$REPO/bazel-bin/" -name '*.tar.*' -samefile "$REPO/$layout/blobs/sha256/$layer" | head -1)
+      twin=$(find "$REPO/bazel-out/" -name "*.tar.*" -samefile "$REPO/$layout/blobs/sha256/$layer" | head -1)
       [ -n "$twin" ] || fail "$layout: blob $layer is not a hard link of a layer file"
     done
   done

@@ -12,6 +12,7 @@ load("//rules/private:index_info.bzl", _IndexInfo = "IndexInfo")
 load("//rules/private:layer.bzl", _scratch_layer = "scratch_layer")
 load("//rules/private:layer_info.bzl", _LayerInfo = "LayerInfo")
 load("//rules/private:load.bzl", _scratch_load = "scratch_load")
+load("//rules/private:lock.bzl", _scratch_lock = "scratch_lock")
 load("//rules/private:push.bzl", _scratch_push = "scratch_push")
 load("//rules/private:toolchain.bzl", _scratch_toolchain = "scratch_toolchain")
 
@@ -22,6 +23,7 @@ go_static_binary = _go_static_binary
 scratch_index = _scratch_index
 scratch_push = _scratch_push
 scratch_load = _scratch_load
+scratch_lock = _scratch_lock
 scratch_toolchain = _scratch_toolchain
 scratch_users = _scratch_users
 LayerInfo = _LayerInfo

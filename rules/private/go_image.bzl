@@ -59,6 +59,7 @@ def go_scratch_image(
         user = "65532:65532",
         entrypoint = None,
         compression = "gzip",
+        source_date_epoch = 0,
         visibility = None,
         tags = None,
         testonly = None,
@@ -89,6 +90,8 @@ def go_scratch_image(
         `65532:65532`.
       entrypoint: default `[binary_path]`.
       compression: of the binary's layer: "gzip" or "zstd" (see scratch_layer).
+      source_date_epoch: the modification time of the binary's layer's
+        entries and the image's created time, in seconds since the epoch.
       visibility: of every target made.
       tags: of every target made.
       testonly: of every target made.
@@ -115,6 +118,7 @@ def go_scratch_image(
         binaries = {binary_path: name + "_static"},
         require_static = True,
         compression = compression,
+        source_date_epoch = source_date_epoch,
         **common
     )
     scratch_image(
@@ -122,5 +126,6 @@ def go_scratch_image(
         layers = [Label("//rules/essentials:" + e) for e in essentials] + kwargs.pop("layers", []) + [name + "_layer"],
         entrypoint = entrypoint if entrypoint != None else [binary_path],
         user = user,
+        source_date_epoch = source_date_epoch,
         **dict(kwargs, **common)
     )

@@ -26,7 +26,8 @@ def write_launcher(ctx, verb, args, files):
       ctx: the context of an executable rule that declares SCRATCH_TOOLCHAIN_TYPE.
       verb: the tool's verb.
       args: a list of (flag, value) pairs; a File value is passed as its
-        runfiles path, a string as it is.
+        runfiles path, a (prefix, File) pair as the prefix and the path, a
+        string as it is.
       files: Files the launcher needs at run time, besides the tool.
 
     Returns:
@@ -35,7 +36,9 @@ def write_launcher(ctx, verb, args, files):
     tool = scratch_tool(ctx).executable
     words = []
     for flag, value in args:
-        if type(value) == "File":
+        if type(value) == "tuple":
+            words.append("%s %s\"$runfiles/%s\"" % (flag, _shell_quote(value[0]), rlocation(ctx, value[1])))
+        elif type(value) == "File":
             words.append("%s \"$runfiles/%s\"" % (flag, rlocation(ctx, value)))
         else:
             words.append("%s %s" % (flag, _shell_quote(value)))

@@ -91,7 +91,7 @@ func Push(ctx context.Context, dir, repository string, tags []string, opts ...Op
 		opt(&o)
 	}
 	if o.transport == nil {
-		t, err := defaultTransport()
+		t, err := DefaultTransport()
 		if err != nil {
 			return name.Digest{}, err
 		}

@@ -70,7 +70,9 @@ func roots() (*x509.CertPool, error) {
 	return pool, nil
 }
 
-func defaultTransport() (http.RoundTripper, error) {
+// DefaultTransport verifies TLS against the system roots plus SSL_CERT_FILE
+// and SSL_CERT_DIR, and gives up on a host that does not answer.
+func DefaultTransport() (http.RoundTripper, error) {
 	pool, err := roots()
 	if err != nil {
 		return nil, err

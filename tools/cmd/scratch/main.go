@@ -7,6 +7,8 @@
 //	scratch tarball --layout DIR --repo_tag REF... [--platform linux/amd64] --output image.tar
 //	scratch push --layout DIR --repository REPO [--tag TAG...]
 //	scratch load --tarball image.tar --layout DIR [--tag REF...] [--runtime podman|docker]
+//	scratch diff [--json] A B   (exit 0 identical, 1 different, 2 error)
+//	scratch lock --lock digests.lock.json --image NAME=LAYOUT... [--update_path PATH]
 //	scratch cacerts --output ca-certificates.crt
 //	scratch tzdata --go_source zzipdata.go --output_dir zoneinfo
 //
@@ -15,6 +17,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -33,15 +36,25 @@ var verbs = map[string]verb{
 	"tarball": {"write an OCI layout as one tar that podman load, docker load and skopeo read", runTarball},
 	"push":    {"push an OCI layout's image or index to a registry; print REPOSITORY@sha256:...", runPush},
 	"load":    {"load an image into podman or docker; print each name and image id", runLoad},
+	"diff":    {"explain how two images or indexes differ, down to each file; exit 0 if identical, 1 if not, 2 on error", runDiff},
+	"lock":    {"check images against a digest lock (exit 1 explaining what changed), or rewrite it", runLock},
 	"cacerts": {"write the Mozilla root certificates (from golang.org/x/crypto/x509roots/fallback) as a PEM bundle", runCACerts},
 	"tzdata":  {"write the Go SDK's time zone database as zoneinfo files", runTzdata},
 }
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintf(os.Stderr, "scratch: %v\n", err)
-		os.Exit(1)
+	err := run(os.Args[1:])
+	if err == nil {
+		return
 	}
+	var exit exitError
+	if !errors.As(err, &exit) {
+		exit = exitError{1, err}
+	}
+	if exit.err != nil {
+		fmt.Fprintf(os.Stderr, "scratch: %v\n", err)
+	}
+	os.Exit(exit.code)
 }
 
 func run(args []string) error {

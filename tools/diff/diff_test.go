@@ -1,0 +1,168 @@
+package diff
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rules-scratch/rules_scratch/tools/image"
+	"github.com/rules-scratch/rules_scratch/tools/layer"
+)
+
+// build writes an image of one layer holding files (path -> content) and
+// returns its layout.
+func build(t *testing.T, cfg image.Config, files map[string]string, opts ...layer.Option) string {
+	t.Helper()
+	dir := t.TempDir()
+	var entries []layer.Entry
+	for path, content := range files {
+		src := filepath.Join(dir, strings.ReplaceAll(path, "/", "_"))
+		os.WriteFile(src, []byte(content), 0o644)
+		entries = append(entries, layer.Entry{Kind: layer.KindFile, Path: path, Source: src})
+	}
+	blob := filepath.Join(dir, "layer")
+	f, _ := os.Create(blob)
+	desc, err := layer.Write(f, entries, opts...)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := json.Marshal(desc)
+	os.WriteFile(blob+".json", data, 0o644)
+	if cfg.OS == "" {
+		cfg.OS, cfg.Architecture = "linux", "amd64"
+	}
+	img, err := image.Build(cfg, []image.Layer{{Blob: blob, Descriptor: blob + ".json", CreatedBy: "test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "layout")
+	if err := img.WriteLayout(out, nil); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func compare(t *testing.T, a, b string) []string {
+	t.Helper()
+	ta, doneA, err := Open(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer doneA()
+	tb, doneB, err := Open(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer doneB()
+	ds, err := Compare(ta, tb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, d := range ds {
+		out = append(out, d.String())
+	}
+	return out
+}
+
+func TestCompare(t *testing.T) {
+	base := build(t, image.Config{Env: []string{"A=1"}}, map[string]string{"/app/x": "x", "/etc/y": "y"})
+	tests := []struct {
+		name string
+		b    string
+		want []string // each a line of the report, in order; nil: identical
+	}{
+		{"identical", build(t, image.Config{Env: []string{"A=1"}}, map[string]string{"/app/x": "x", "/etc/y": "y"}), nil},
+		{"env", build(t, image.Config{Env: []string{"A=2"}}, map[string]string{"/app/x": "x", "/etc/y": "y"}), []string{
+			`config: config.Env: ["A=1"] -> ["A=2"]`,
+		}},
+		{"compression only", build(t, image.Config{Env: []string{"A=1"}}, map[string]string{"/app/x": "x", "/etc/y": "y"}, layer.WithCompression(layer.Zstd)), []string{
+			"layer 1: the same content, compressed otherwise: ",
+		}},
+		{"one file", build(t, image.Config{Env: []string{"A=1"}}, map[string]string{"/app/x": "changed", "/etc/y": "y"}), []string{
+			"config: rootfs.diff_ids: ",
+			"layer 1: changed: ",
+			"layer 1 /app/x: content: sha256:",
+		}},
+		{"added and removed", build(t, image.Config{Env: []string{"A=1"}}, map[string]string{"/app/x": "x", "/etc/z": "y"}), []string{
+			"config: rootfs.diff_ids: ",
+			"layer 1: changed: ",
+			"layer 1 /etc/y: removed: file",
+			"layer 1 /etc/z: added: file",
+		}},
+		{"mtime", build(t, image.Config{Env: []string{"A=1"}}, map[string]string{"/app/x": "x", "/etc/y": "y"}, layer.WithModTime(time1)), []string{
+			"config: rootfs.diff_ids: ",
+			"layer 1: changed: ",
+			"layer 1 /app: mtime: 0 -> 1700000000",
+			"layer 1 /app/x: mtime: 0 -> 1700000000",
+			"layer 1 /etc: mtime: 0 -> 1700000000",
+			"layer 1 /etc/y: mtime: 0 -> 1700000000",
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := compare(t, base, tc.b)
+			if tc.want == nil {
+				if len(got) != 0 {
+					t.Errorf("want identical, got %q", got)
+				}
+				return
+			}
+			if len(got) == 0 || !strings.HasPrefix(got[0], "manifest: digest: ") {
+				t.Fatalf("the report should start with the manifest digests: %q", got)
+			}
+			got = got[1:]
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %d lines %q, want %d", len(got), got, len(tc.want))
+			}
+			for i := range got {
+				if !strings.HasPrefix(got[i], tc.want[i]) {
+					t.Errorf("line %d: %q, want it to start with %q", i, got[i], tc.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestLockCheck(t *testing.T) {
+	open := func(dir string) LockedTarget {
+		t.Helper()
+		target, done, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer done()
+		locked, err := LockTarget(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return locked
+	}
+	a := open(build(t, image.Config{}, map[string]string{"/app/x": "x"}))
+	b := open(build(t, image.Config{}, map[string]string{"/app/x": "changed"}))
+	if problems := (Lock{"//a:image": a}).Check(Lock{"//a:image": a}); len(problems) != 0 {
+		t.Errorf("the same image differs from its lock: %q", problems)
+	}
+	problems := Lock{"//a:image": a}.Check(Lock{"//a:image": b, "//b:image": a})
+	if len(problems) != 2 {
+		t.Fatalf("want 2 problems, got %q", problems)
+	}
+	for _, want := range []string{"//a:image: locked " + a.Digest + ", built " + b.Digest, "linux/amd64:", "layer 1 changed: diff_id", "/app/x changed: file 0644 0:0 1 sha256:"} {
+		if !strings.Contains(problems[0], want) {
+			t.Errorf("the explanation does not say %q:\n%s", want, problems[0])
+		}
+	}
+	if !strings.Contains(problems[1], "//b:image ("+a.Digest+") is not in the lock") {
+		t.Errorf("second problem: %s", problems[1])
+	}
+	data, err := Lock{"//a:image": a}.Marshal()
+	if err != nil || !strings.Contains(string(data), "\n              \"/app/x file 0644 0:0 1 sha256:") {
+		t.Errorf("the lock does not list one file a line:\n%s", data)
+	}
+}
+
+var time1 = time.Unix(1700000000, 0)
