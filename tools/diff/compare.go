@@ -70,17 +70,22 @@ func Compare(a, b *Target) ([]Difference, error) {
 	return d.out, err
 }
 
-func (d *differ) indexes(a, b v1.ImageIndex) error {
+// digested is anything with a digest: an index, an image, a layer.
+type digested interface{ Digest() (v1.Hash, error) }
+
+func digests(a, b digested) (v1.Hash, v1.Hash, error) {
 	da, err := a.Digest()
 	if err != nil {
-		return err
+		return da, da, err
 	}
 	db, err := b.Digest()
-	if err != nil {
+	return da, db, err
+}
+
+func (d *differ) indexes(a, b v1.ImageIndex) error {
+	da, db, err := digests(a, b)
+	if err != nil || da == db {
 		return err
-	}
-	if da == db {
-		return nil
 	}
 	ma, err := a.IndexManifest()
 	if err != nil {
@@ -137,16 +142,9 @@ func (d *differ) indexes(a, b v1.ImageIndex) error {
 }
 
 func (d *differ) images(prefix string, a, b v1.Image) error {
-	da, err := a.Digest()
-	if err != nil {
+	da, db, err := digests(a, b)
+	if err != nil || da == db {
 		return err
-	}
-	db, err := b.Digest()
-	if err != nil {
-		return err
-	}
-	if da == db {
-		return nil
 	}
 	ma, err := a.Manifest()
 	if err != nil {
@@ -230,16 +228,9 @@ const (
 )
 
 func sameLayer(a, b v1.Layer) (sameness, error) {
-	da, err := a.Digest()
-	if err != nil {
-		return different, err
-	}
-	db, err := b.Digest()
-	if err != nil {
-		return different, err
-	}
-	if da == db {
-		return identical, nil
+	da, db, err := digests(a, b)
+	if err != nil || da == db {
+		return identical, err
 	}
 	ia, err := a.DiffID()
 	if err != nil {

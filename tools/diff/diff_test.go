@@ -2,11 +2,21 @@ package diff
 
 import (
 	"encoding/json"
+	"io"
+	"log"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/rules-scratch/rules_scratch/tools/image"
 	"github.com/rules-scratch/rules_scratch/tools/layer"
@@ -166,3 +176,47 @@ func TestLockCheck(t *testing.T) {
 }
 
 var time1 = time.Unix(1700000000, 0)
+
+// TestOtherToolsImages compares ours with images other tools wrote: one made
+// as crane append makes it (go-containerregistry's mutate, saved as a docker
+// archive), and ours read back from a registry.
+func TestOtherToolsImages(t *testing.T) {
+	ours := build(t, image.Config{}, map[string]string{"/app/x": "x"})
+	target, done, err := Open(ours)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done()
+
+	// crane append -f layer.tar: an empty image plus the same files.
+	layers, err := target.Image.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	appended, err := mutate.AppendLayers(empty.Image, layers...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	archive := filepath.Join(t.TempDir(), "crane.tar")
+	if err := tarball.WriteToFile(archive, name.MustParseReference("crane/app:latest"), appended); err != nil {
+		t.Fatal(err)
+	}
+	report := compare(t, ours, archive)
+	if len(report) == 0 || strings.Contains(strings.Join(report, "\n"), " /app/x: ") {
+		t.Errorf("against crane's image, want config differences and the same files, got:\n%s", strings.Join(report, "\n"))
+	}
+
+	server := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	defer server.Close()
+	ref := strings.TrimPrefix(server.URL, "http://") + "/team/app:v1"
+	parsed, err := name.ParseReference(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(parsed, target.Image); err != nil {
+		t.Fatal(err)
+	}
+	if report := compare(t, ours, ref); len(report) != 0 {
+		t.Errorf("the image read back from a registry differs: %q", report)
+	}
+}

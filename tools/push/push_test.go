@@ -368,3 +368,25 @@ func TestRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+// TestPlainHTTPOnlyForLoopbackOrInsecure reaches a plain-HTTP registry
+// under a name that is not a loopback one: refused, unless insecure.
+func TestPlainHTTPOnlyForLoopbackOrInsecure(t *testing.T) {
+	host, _ := newRegistry(t)
+	_, port, _ := net.SplitHostPort(host)
+	// registry.test resolves, for this transport only, to the registry.
+	dialer := &net.Dialer{}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return dialer.DialContext(ctx, network, strings.Replace(addr, "registry.test", "127.0.0.1", 1))
+	}
+	dir, digest := writeLayout(t, "insecure")
+	_, _, err := push(t, dir, "registry.test:"+port+"/team/app", nil, WithTransport(transport))
+	if err == nil || !strings.Contains(err.Error(), "does not speak TLS; plain HTTP is used only for localhost and 127.0.0.1 registries or with --insecure") {
+		t.Errorf("got %v, want plain HTTP refused", err)
+	}
+	ref, _, err := push(t, dir, "registry.test:"+port+"/team/app", nil, WithTransport(transport), WithInsecure(true))
+	if err != nil || ref.DigestStr() != digest {
+		t.Errorf("with insecure: %v, %v", ref, err)
+	}
+}
