@@ -24,7 +24,7 @@ import (
 
 // build writes an image of one layer holding files (path -> content) and
 // returns its layout.
-func build(t *testing.T, cfg image.Config, files map[string]string, opts ...layer.Option) string {
+func build(t testing.TB, cfg image.Config, files map[string]string, opts ...layer.Option) string {
 	t.Helper()
 	dir := t.TempDir()
 	var entries []layer.Entry

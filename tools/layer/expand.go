@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // kindDevice is a device node or FIFO out of a tar that allows them.
@@ -147,6 +148,9 @@ func expandTar(e Entry) ([]Entry, *os.File, error) {
 		if err != nil {
 			return nil, spool, fail("entry %q: %v", h.Name, err)
 		}
+		if isSparse(h) {
+			return nil, spool, fail("entry %q is a sparse file, which a layer cannot hold as it is; make the archive without sparse files (GNU tar: no --sparse)", h.Name)
+		}
 		if name == "" {
 			continue // the archive's own root, "./"
 		}
@@ -162,7 +166,7 @@ func expandTar(e Entry) ([]Entry, *os.File, error) {
 			entry.modTime = &t
 		}
 		switch h.Typeflag {
-		case tar.TypeReg, tar.TypeGNUSparse:
+		case tar.TypeReg:
 			entry.Kind = KindFile
 			entry.Source = e.Source + ":" + h.Name
 			entry.content = io.NewSectionReader(spool, counter.n, h.Size)
@@ -195,6 +199,9 @@ func expandTar(e Entry) ([]Entry, *os.File, error) {
 		return nil, spool, fail("reading the tar: %v", err)
 	}
 	sort.Strings(symlinks)
+	if err := checkSymlinkChains(out, e.Path); err != nil {
+		return nil, spool, fail("%v", err)
+	}
 	for _, entry := range out {
 		rel := strings.TrimPrefix(strings.TrimPrefix(entry.Path, e.Path), "/")
 		for _, link := range symlinks {
@@ -206,9 +213,86 @@ func expandTar(e Entry) ([]Entry, *os.File, error) {
 	return out, spool, nil
 }
 
+// isSparse says whether h is a GNU sparse file, old style or PAX: its bytes
+// in the archive are not its content.
+func isSparse(h *tar.Header) bool {
+	if h.Typeflag == tar.TypeGNUSparse {
+		return true
+	}
+	for key := range h.PAXRecords {
+		if strings.HasPrefix(key, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
+}
+
+// checkSymlinkChains refuses symlinks that, followed through the archive's
+// other symlinks, lead above the root, as "d/up -> .." and "d/out -> up/.."
+// do together though neither does alone.
+func checkSymlinkChains(entries []Entry, root string) error {
+	links := map[string]string{}
+	for _, e := range entries {
+		if e.Kind == KindSymlink {
+			links[strings.TrimPrefix(strings.TrimPrefix(e.Path, root), "/")] = e.Target
+		}
+	}
+	for name, target := range links {
+		if err := followWithin(name, target, links); err != nil {
+			return fmt.Errorf("symlink %q -> %q: %v", name, target, err)
+		}
+	}
+	return nil
+}
+
+// followWithin follows the symlink name -> target through links, component
+// by component, and fails if a ".." climbs above the root on the way.
+func followWithin(name, target string, links map[string]string) error {
+	var stack []string // the resolved components so far
+	if !strings.HasPrefix(target, "/") {
+		stack = strings.Split(path.Dir(name), "/")
+		if stack[0] == "." {
+			stack = nil
+		}
+	}
+	pending := strings.Split(strings.Trim(target, "/"), "/")
+	for hops := 0; len(pending) > 0; {
+		part := pending[0]
+		pending = pending[1:]
+		switch part {
+		case "", ".":
+			continue
+		case "..":
+			if len(stack) == 0 {
+				return fmt.Errorf("points outside the image root through the archive's symlinks")
+			}
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		stack = append(stack, part)
+		next, ok := links[strings.Join(stack, "/")]
+		if !ok {
+			continue
+		}
+		if hops++; hops > 40 {
+			return fmt.Errorf("goes through more than 40 symlinks (a loop?)")
+		}
+		stack = stack[:len(stack)-1]
+		if strings.HasPrefix(next, "/") {
+			stack = nil
+		}
+		pending = append(strings.Split(strings.Trim(next, "/"), "/"), pending...)
+	}
+	return nil
+}
+
 // tarName cleans a name from a tar: "./a/b" and "/a/b" become "a/b"; a ".."
-// component is refused rather than resolved.
+// component is refused rather than resolved, and so is a name that is not
+// UTF-8 (image configs, descriptors and tools read names as UTF-8).
 func tarName(name string) (string, error) {
+	if !utf8.ValidString(name) {
+		return "", fmt.Errorf("is not valid UTF-8")
+	}
 	for _, part := range strings.Split(name, "/") {
 		if part == ".." {
 			return "", fmt.Errorf("has a \"..\" component, which could write outside the image root")
@@ -222,6 +306,9 @@ func tarName(name string) (string, error) {
 func checkLinkTarget(name, target string) error {
 	if target == "" {
 		return fmt.Errorf("has an empty target")
+	}
+	if !utf8.ValidString(target) {
+		return fmt.Errorf("target %q is not valid UTF-8", target)
 	}
 	if strings.HasPrefix(target, "/") {
 		for _, part := range strings.Split(target, "/") {
