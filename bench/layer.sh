@@ -13,7 +13,10 @@
 #   - the gzip layer at most 3% larger than gzip -6, at least 2.5x as fast
 #     as crane append;
 #   - the zstd layer smaller than gzip -6 and faster than the gzip layer;
-#   - the same layer bytes on one core and on all.
+#   - the same layer bytes on one core and on all;
+#   - the layer verb's peak memory under 64 MiB, on one core, on all and with
+#     GOMAXPROCS=8, for a 500 MiB input (the two real inputs repeated) and a
+#     tar.gz that expands a thousandfold (1 GiB of zeros).
 #
 #   RULES_PKG=/path/to/rules_pkg bash bench/layer.sh [RUNS]   # default 5
 #
@@ -102,13 +105,40 @@ for name in binaries src; do
   } >>"$WORK/times"
 done
 
+echo "measuring peak memory"
+for _ in 1 2 3; do cat "$WORK/binaries/go-toolchain" "$WORK/src.tar"; done >"$WORK/big"
+truncate -s 500M "$WORK/big"
+truncate -s 1G "$WORK/zeros"
+tar -cf - -C "$WORK" --owner=0 --group=0 --mtime=@0 zeros | gzip -9 -n >"$WORK/bomb"
+rm "$WORK/zeros"
+for compression in gzip zstd; do
+  printf 'layer\n--compression\n%s\n--entry\n{"kind":"file","path":"/big","src":"%s"}\n--output\n%s\n--descriptor\n%s\n' \
+    "$compression" "$WORK/big" "$WORK/big.$compression.layer" "$WORK/big.$compression.json" >"$WORK/big.$compression.params"
+  printf 'layer\n--compression\n%s\n--entry\n{"kind":"tar","path":"/","src":"%s"}\n--output\n%s\n--descriptor\n%s\n' \
+    "$compression" "$WORK/bomb" "$WORK/bomb.$compression.layer" "$WORK/bomb.$compression.json" >"$WORK/bomb.$compression.params"
+done
+for input in big bomb; do
+  for compression in gzip zstd; do
+    for procs in 1 "$(nproc)" 8; do
+      GOMAXPROCS=$procs /usr/bin/time -f "%M" -o "$WORK/rss" "$WORK/scratch" "@$WORK/$input.$compression.params"
+      echo "$input memory $compression-$procs $(cat "$WORK/rss")" >>"$WORK/times"
+    done
+  done
+  echo "$input input $(stat -c %s "$WORK/$input")" >>"$WORK/times"
+done
+echo "bomb expanded $(gzip -dc "$WORK/bomb" | wc -c)" >>"$WORK/times"
+
 python3 - "$WORK/times" "$(nproc)" <<'PY'
 import statistics, sys
 rows = [line.split() for line in open(sys.argv[1])]
 cores = sys.argv[2]
-times, sizes, inputs = {}, {}, {}
+times, sizes, inputs, memory = {}, {}, {}, {}
 for r in rows:
-    if r[1] == "size":
+    if r[1] == "memory":
+        memory[r[0], r[2]] = int(r[3])
+    elif r[1] == "expanded":
+        expanded = int(r[2])
+    elif r[1] == "size":
         sizes[r[0], r[2]] = int(r[3])
     elif r[1] == "input":
         inputs[r[0]] = int(r[2])
@@ -140,5 +170,15 @@ for name in ("binaries", "src"):
         print("  %s %s" % ("ok:  " if ok else ("FAIL:" if enforced else "slow:"), text))
         failed |= enforced and not ok
     print("  ok:   the gzip and zstd layers are the same bytes on 1 and %s cores" % cores)
+limit = 64 << 10  # KiB
+print("\npeak memory of the layer verb (KiB; goal under 64 MiB):")
+for name, label in (("big", "%.0f MiB input" % (inputs["big"] / (1 << 20))),
+                    ("bomb", "tar.gz of %.0f KiB expanding %.0fx" % (inputs["bomb"] / 1024, expanded / inputs["bomb"]))):
+    for (n, run), kib in sorted(memory.items()):
+        if n == name:
+            compression, procs = run.split("-")
+            ok = kib < limit
+            failed |= not ok
+            print("  %s %-40s %-5s GOMAXPROCS=%-2s %7d" % ("ok:  " if ok else "FAIL:", label, compression, procs, kib))
 sys.exit(1 if failed else 0)
 PY

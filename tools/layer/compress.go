@@ -25,21 +25,29 @@ const (
 
 // Compression settings are part of the output format: changing any of them
 // changes every layer digest. bench/layer.sh measures them against gzip -6
-// and crane append on real inputs (Go toolchain binaries and Go's src tree).
+// and crane append on real inputs (Go toolchain binaries and Go's src tree),
+// and the layer verb's peak memory, which stays under 64 MiB whatever the
+// input size and the core count.
 const (
 	// Level 7 is klauspost/compress's first lazy-matching level: within 3%
 	// of gzip -6 on binaries and on source trees. Level 6, its slowest fast
 	// level, is 3.6% larger than gzip -6 on Go binaries.
 	gzipLevel = 7
 	// Each gzip block is compressed on its own core, with the last 32 KiB of
-	// the block before as its dictionary.
-	gzipBlockSize = 1 << 20
+	// the block before as its dictionary. A block in flight holds about
+	// 3 MiB (input, output, compressor state).
+	gzipBlockSize      = 1 << 20
+	gzipMaxConcurrency = 4
 
-	// zstd "better compression" (about zstd -7), in independent frames of 8
+	// zstd "better compression" (about zstd -7), in independent frames of 4
 	// MiB, each compressed on its own core; a stream of frames is one valid
-	// zstd stream. Smaller frames lose the matches between similar binaries.
-	zstdLevel     = zstd.SpeedBetterCompression
-	zstdFrameSize = 8 << 20
+	// zstd stream. Smaller frames lose the matches between similar binaries;
+	// a frame in flight holds about 14 MiB (input, output, an encoder whose
+	// window is the frame and its match tables), so at most two are
+	// compressed at once.
+	zstdLevel          = zstd.SpeedBetterCompression
+	zstdFrameSize      = 4 << 20
+	zstdMaxConcurrency = 2
 )
 
 // MediaType is the OCI media type of a layer compressed with c.
@@ -54,11 +62,11 @@ func (c Compression) MediaType() (types.MediaType, error) {
 }
 
 // NewCompressor returns the compressor of every layer, writing to w with up
-// to concurrency blocks compressed at once. The bytes it writes depend only
-// on what it is given, never on concurrency: blocks have a fixed size, and a
-// gzip header has no name and no comment, MTIME 0 ("no time"; pgzip would
-// otherwise store its zero time.Time, truncated) and pgzip's fixed OS byte,
-// 255 ("unknown").
+// to concurrency blocks compressed at once (fewer where memory demands it).
+// The bytes it writes depend only on what it is given, never on concurrency:
+// blocks have a fixed size, and a gzip header has no name and no comment,
+// MTIME 0 ("no time"; pgzip would otherwise store its zero time.Time,
+// truncated) and pgzip's fixed OS byte, 255 ("unknown").
 func NewCompressor(w io.Writer, c Compression, concurrency int) (io.WriteCloser, error) {
 	concurrency = max(concurrency, 1)
 	switch c {
@@ -67,51 +75,59 @@ func NewCompressor(w io.Writer, c Compression, concurrency int) (io.WriteCloser,
 		if err != nil {
 			return nil, err
 		}
-		if err := gz.SetConcurrency(gzipBlockSize, concurrency); err != nil {
+		if err := gz.SetConcurrency(gzipBlockSize, min(concurrency, gzipMaxConcurrency)); err != nil {
 			return nil, err
 		}
 		gz.ModTime = time.Unix(0, 0)
 		return gz, nil
 	case Zstd:
-		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstdLevel), zstd.WithEncoderConcurrency(concurrency))
+		concurrency = min(concurrency, zstdMaxConcurrency)
+		enc, err := zstd.NewWriter(nil,
+			zstd.WithEncoderLevel(zstdLevel),
+			zstd.WithWindowSize(zstdFrameSize),
+			zstd.WithLowerEncoderMem(true),
+			zstd.WithEncoderConcurrency(concurrency))
 		if err != nil {
 			return nil, err
 		}
-		return newFrameWriter(w, zstdFrameSize, concurrency, func(src []byte) []byte {
-			return enc.EncodeAll(src, make([]byte, 0, len(src)/2))
-		}), nil
+		return newFrameWriter(w, zstdFrameSize, concurrency, enc.EncodeAll), nil
 	}
 	_, err := c.MediaType()
 	return nil, err
 }
 
 // frameWriter cuts what it is given into frames of a fixed size, compresses
-// up to concurrency frames at once, and writes them in order.
+// up to concurrency frames at once, and writes them in order. It holds at
+// most concurrency+1 input and concurrency output buffers, reused.
 type frameWriter struct {
 	w        io.Writer
 	size     int
-	encode   func([]byte) []byte
+	encode   func(src, dst []byte) []byte
 	current  []byte
 	pending  chan chan []byte // compressed frames, in order
-	slots    chan struct{}    // limits the frames being compressed
+	inputs   chan []byte      // free input buffers
+	outputs  chan []byte      // free output buffers; taking one is a slot
 	done     chan struct{}    // closed when the writing goroutine ends
 	mu       sync.Mutex
 	err      error
-	buffers  sync.Pool
 	finished bool
 }
 
-func newFrameWriter(w io.Writer, size, concurrency int, encode func([]byte) []byte) *frameWriter {
+func newFrameWriter(w io.Writer, size, concurrency int, encode func(src, dst []byte) []byte) *frameWriter {
 	f := &frameWriter{
 		w:       w,
 		size:    size,
 		encode:  encode,
 		pending: make(chan chan []byte, concurrency),
-		slots:   make(chan struct{}, concurrency),
+		inputs:  make(chan []byte, concurrency+1),
+		outputs: make(chan []byte, concurrency),
 		done:    make(chan struct{}),
 	}
-	f.buffers.New = func() any { return make([]byte, 0, size) }
-	f.current = f.buffers.Get().([]byte)
+	for range concurrency {
+		f.inputs <- nil
+		f.outputs <- nil
+	}
+	f.current = make([]byte, 0, size)
 	go f.writeFrames()
 	return f
 }
@@ -120,12 +136,12 @@ func (f *frameWriter) writeFrames() {
 	defer close(f.done)
 	for result := range f.pending {
 		frame := <-result
-		if f.error() != nil {
-			continue
+		if f.error() == nil {
+			if _, err := f.w.Write(frame); err != nil {
+				f.setError(err)
+			}
 		}
-		if _, err := f.w.Write(frame); err != nil {
-			f.setError(err)
-		}
+		f.outputs <- frame[:0]
 	}
 }
 
@@ -159,17 +175,21 @@ func (f *frameWriter) Write(p []byte) (int, error) {
 	return n, f.error()
 }
 
-// flushFrame hands the current frame to a compressing goroutine.
+// flushFrame hands the current frame to a compressing goroutine once an
+// output buffer is free, that is once fewer than concurrency frames are
+// being compressed or waiting to be written.
 func (f *frameWriter) flushFrame() {
 	src := f.current
-	f.current = f.buffers.Get().([]byte)[:0]
+	dst := <-f.outputs
+	f.current = <-f.inputs
+	if f.current == nil {
+		f.current = make([]byte, 0, f.size)
+	}
 	result := make(chan []byte, 1)
-	f.slots <- struct{}{}
 	f.pending <- result
 	go func() {
-		frame := f.encode(src)
-		f.buffers.Put(src[:0])
-		<-f.slots
+		frame := f.encode(src, dst)
+		f.inputs <- src[:0]
 		result <- frame
 	}()
 }

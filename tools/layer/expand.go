@@ -19,14 +19,13 @@ import (
 const kindDevice Kind = "device"
 
 // expand replaces tree and tar entries by the entries they hold. The returned
-// closer releases the spooled tars once the layer is written.
+// closer closes the spooled tars once the layer is written.
 func expand(entries []Entry) ([]Entry, func(), error) {
 	var out []Entry
 	var files []*os.File
 	closeAll := func() {
 		for _, f := range files {
 			f.Close()
-			os.Remove(f.Name())
 		}
 	}
 	for _, e := range entries {
@@ -118,6 +117,12 @@ func expandTar(e Entry) ([]Entry, *os.File, error) {
 	defer in.Close()
 	spool, err := os.CreateTemp("", "scratch-tar-*")
 	if err != nil {
+		return nil, nil, fail("%v", err)
+	}
+	// Unlinked at once: the open file lives until the tool ends, however it
+	// ends, and no name is left behind.
+	if err := os.Remove(spool.Name()); err != nil {
+		spool.Close()
 		return nil, nil, fail("%v", err)
 	}
 	br := bufio.NewReaderSize(in, 1<<20)

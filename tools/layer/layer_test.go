@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"math/rand"
 	"os"
@@ -323,6 +324,41 @@ func TestZstd(t *testing.T) {
 	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != desc.DiffID.String() {
 		t.Errorf("decompressed stream has digest %s, descriptor says %s", got, desc.DiffID)
 	}
+}
+
+// TestCompressorsReportWriteErrors: a full disk fails the layer, whichever
+// the compression, after any number of frames and without hanging.
+func TestCompressorsReportWriteErrors(t *testing.T) {
+	data := make([]byte, 3*zstdFrameSize)
+	rand.New(rand.NewSource(3)).Read(data)
+	for _, c := range []Compression{Gzip, Zstd} {
+		for _, room := range []int{0, 100, zstdFrameSize + 1} {
+			cw, err := NewCompressor(&fullDisk{room: room}, c, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, werr := cw.Write(data)
+			cerr := cw.Close()
+			if !errors.Is(werr, errDiskFull) && !errors.Is(cerr, errDiskFull) {
+				t.Errorf("%s with %d bytes of room: write %v, close %v; want the disk's error", c, room, werr, cerr)
+			}
+		}
+	}
+}
+
+var errDiskFull = errors.New("no space left on device")
+
+// fullDisk takes room bytes, then fails every write.
+type fullDisk struct{ room int }
+
+func (d *fullDisk) Write(p []byte) (int, error) {
+	if len(p) > d.room {
+		n := d.room
+		d.room = 0
+		return n, errDiskFull
+	}
+	d.room -= len(p)
+	return len(p), nil
 }
 
 func TestUnknownCompression(t *testing.T) {

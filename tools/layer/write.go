@@ -165,10 +165,12 @@ func writeItem(tw *tar.Writer, it item, o *options, buf []byte, desc *Descriptor
 }
 
 // openContent returns the bytes of a file entry: a section of a spooled tar,
-// or the source file, which must be a regular file.
-func openContent(it item) (*io.SectionReader, func(), error) {
+// or the source file, which must be a regular file. finish closes it and
+// refuses a source whose size changed while it was read: a file that grew
+// would otherwise lose its end without a word.
+func openContent(it item) (content *io.SectionReader, finish func() error, err error) {
 	if it.content != nil {
-		return it.content, func() {}, nil
+		return it.content, func() error { return nil }, nil
 	}
 	f, err := os.Open(it.Source)
 	if err != nil {
@@ -182,15 +184,27 @@ func openContent(it item) (*io.SectionReader, func(), error) {
 		f.Close()
 		return nil, nil, err
 	}
-	return io.NewSectionReader(f, 0, info.Size()), func() { f.Close() }, nil
+	finish = func() error {
+		defer f.Close()
+		after, err := f.Stat()
+		if err == nil && after.Size() != info.Size() {
+			err = fmt.Errorf("its size went from %d to %d bytes while it was read: the file changed while it was read", info.Size(), after.Size())
+		}
+		return err
+	}
+	return io.NewSectionReader(f, 0, info.Size()), finish, nil
 }
 
-func writeFile(tw *tar.Writer, hdr *tar.Header, it item, mode int64, staticArch string, buf []byte, desc *Descriptor) error {
-	content, done, err := openContent(it)
+func writeFile(tw *tar.Writer, hdr *tar.Header, it item, mode int64, staticArch string, buf []byte, desc *Descriptor) (err error) {
+	content, finish, err := openContent(it)
 	if err != nil {
 		return fmt.Errorf("%s: %w", it.describe(), err)
 	}
-	defer done()
+	defer func() {
+		if ferr := finish(); err == nil && ferr != nil {
+			err = fmt.Errorf("%s: %w", it.describe(), ferr)
+		}
+	}()
 	if mode&0o111 != 0 {
 		// A broken ELF file is kept as data unless it must be checked.
 		exe, err := inspectELF(content, mode)

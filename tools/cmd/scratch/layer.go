@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/rules-scratch/rules_scratch/tools/layer"
 )
+
+// layerMemoryLimit is the layer verb's soft limit on the Go heap.
+const layerMemoryLimit = 48 << 20
 
 func runLayer(args []string) error {
 	fs := flag.NewFlagSet("layer", flag.ContinueOnError)
@@ -26,6 +30,11 @@ func runLayer(args []string) error {
 	if *output == "" || *descriptor == "" {
 		return fmt.Errorf("--output and --descriptor are required")
 	}
+	// The compressors hold a bounded number of fixed-size buffers (about
+	// 40 MiB at most, in tools/layer/compress.go); a soft limit makes the
+	// garbage collector run before the heap doubles past them, so the verb
+	// stays under 64 MiB whatever the size of its inputs.
+	debug.SetMemoryLimit(layerMemoryLimit)
 	var es []layer.Entry
 	for _, raw := range entries {
 		var e layer.Entry
@@ -56,6 +65,9 @@ func writeOutput[T any](path string, write func(*os.File) (T, error)) (T, error)
 	if err != nil {
 		return zero, err
 	}
+	// Until renamed or removed here, it goes with the other temporaries,
+	// even if write panics.
+	addTemporary(f.Name())
 	v, err := write(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -69,6 +81,9 @@ func writeOutput[T any](path string, write func(*os.File) (T, error)) (T, error)
 	}
 	if err != nil {
 		os.Remove(f.Name())
+	}
+	forgetTemporary(f.Name())
+	if err != nil {
 		return zero, err
 	}
 	return v, nil

@@ -43,7 +43,9 @@ var verbs = map[string]verb{
 }
 
 func main() {
-	err := run(os.Args[1:])
+	removeTemporariesOnSignal()
+	usePrivateTempDir()
+	err := runRemovingTemporaries(os.Args[1:])
 	if err == nil {
 		return
 	}
@@ -55,6 +57,13 @@ func main() {
 		fmt.Fprintf(os.Stderr, "scratch: %v\n", err)
 	}
 	os.Exit(exit.code)
+}
+
+// runRemovingTemporaries runs a verb and removes its temporaries, even
+// when it panics.
+func runRemovingTemporaries(args []string) error {
+	defer removeTemporaries()
+	return run(args)
 }
 
 func run(args []string) error {

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"archive/tar"
 	"encoding/json"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestLayerVerbReadsParamsFile(t *testing.T) {
@@ -33,8 +38,8 @@ func TestFailedVerbLeavesNoOutput(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `"/a/../../etc/passwd"`) {
 		t.Fatalf("want an error naming the path, got %v", err)
 	}
-	if _, err := os.Stat(out); !os.IsNotExist(err) {
-		t.Errorf("output left behind after a failure: %v", err)
+	if left := dirNames(t, dir); len(left) > 0 {
+		t.Errorf("left behind after a failure: %v", left)
 	}
 }
 
@@ -97,4 +102,76 @@ func TestFindRuntimeRefusesUnknown(t *testing.T) {
 	if _, err := findRuntime("rkt"); err == nil || !strings.Contains(err.Error(), `unknown runtime "rkt"`) {
 		t.Errorf("got %v", err)
 	}
+}
+
+// TestMain lets a test run this test binary as the tool itself.
+func TestMain(m *testing.M) {
+	if os.Getenv("SCRATCH_TEST_RUN_MAIN") == "1" {
+		os.Args = append(os.Args[:1], strings.Split(os.Getenv("SCRATCH_TEST_ARGS"), "\n")...)
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// TestStoppedVerbLeavesNothing stops the layer verb with SIGTERM in the
+// middle of a tar it reads from a pipe: it exits 143 and leaves neither its
+// output's temporary file nor its spool behind.
+func TestStoppedVerbLeavesNothing(t *testing.T) {
+	dir, tmp := t.TempDir(), t.TempDir()
+	pipe := filepath.Join(dir, "rootfs.tar")
+	if err := syscall.Mkfifo(pipe, 0o600); err != nil {
+		t.Skipf("no named pipes here: %v", err)
+	}
+	outDir := t.TempDir()
+	out := filepath.Join(outDir, "layer.tar.gz")
+	args := []string{"layer", "--entry", `{"kind":"tar","path":"/","src":"` + pipe + `"}`, "--output", out, "--descriptor", out + ".json"}
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "SCRATCH_TEST_RUN_MAIN=1", "SCRATCH_TEST_ARGS="+strings.Join(args, "\n"), "TMPDIR="+tmp)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Half a tar: a 1 MiB file of which 4 KiB arrive, then nothing.
+	w, err := os.OpenFile(pipe, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	tw := tar.NewWriter(w)
+	tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: "big", Mode: 0o644, Size: 1 << 20})
+	tw.Write(make([]byte, 4096))
+	tw.Flush()
+	// The verb is now blocked reading the pipe, with its temporaries made.
+	deadline := time.Now().Add(10 * time.Second)
+	for len(dirNames(t, outDir)) == 0 || len(dirNames(t, tmp)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no temporary file appeared: output dir %v, TMPDIR %v", dirNames(t, outDir), dirNames(t, tmp))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 128+int(syscall.SIGTERM) {
+		t.Errorf("stopped verb: %v, want exit status 143 (stderr: %s)", err, stderr.String())
+	}
+	if left := append(dirNames(t, outDir), dirNames(t, tmp)...); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
+
+// dirNames lists the names in dir.
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	des, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, de := range des {
+		names = append(names, de.Name())
+	}
+	return names
 }
