@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -55,6 +56,12 @@ func TestAttacks(t *testing.T) {
 		{"name longer than 100 bytes", tarBytes(&tar.Header{Typeflag: tar.TypeReg, Name: long[:150], Mode: 0o644}), "", names(long[:150])},
 		{"name longer than 255 bytes", tarBytes(&tar.Header{Typeflag: tar.TypeReg, Name: long, Mode: 0o644}), "", names(long)},
 		{"name that is not UTF-8", tarBytes(&tar.Header{Typeflag: tar.TypeReg, Name: "caf\xe9", Mode: 0o644}), `entry "caf\xe9": is not valid UTF-8`, nil},
+		{"NUL byte in a PAX path: archive/tar refuses the header", withNUL(tarBytes(&tar.Header{Typeflag: tar.TypeReg, Name: "a\u00e9Xb", Mode: 0o644}), "\u00e9X", false), "reading the tar: archive/tar: invalid tar header", nil},
+		{"NUL byte in a ustar name: the name ends there, as for every tar reader", withNUL(tarBytes(&tar.Header{Typeflag: tar.TypeReg, Name: "aXb", Mode: 0o644}), "aX", true), "", func(t *testing.T, got map[string]*tar.Header) {
+			if len(got) != 1 || got["a"] == nil {
+				t.Errorf("entries %v, want only \"a\"", keys(got))
+			}
+		}},
 		{"link target that is not UTF-8", tarBytes(&tar.Header{Typeflag: tar.TypeSymlink, Name: "l", Linkname: "\xff", Mode: 0o777}), `target "\xff" is not valid UTF-8`, nil},
 		{"PAX records of unknown keys and xattrs: dropped", tarBytes(&tar.Header{Typeflag: tar.TypeReg, Name: "x", Mode: 0o644, Format: tar.FormatPAX,
 			PAXRecords: map[string]string{"SCHILY.xattr.security.capability": "cap", "VENDOR.unknown": "v"}}), "", func(t *testing.T, got map[string]*tar.Header) {
@@ -119,32 +126,62 @@ func TestAttacks(t *testing.T) {
 	}
 }
 
-// TestFileThatShrinksWhileRead is the last attack: an input that changes
-// size between the moment its size is taken and the end of its copy.
-func TestFileThatShrinksWhileRead(t *testing.T) {
-	src := filepath.Join(t.TempDir(), "shrinking")
-	if err := os.WriteFile(src, bytes.Repeat([]byte("x"), 4<<20), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	shrink := func() { os.Truncate(src, 1000) }
-	_, err := Write(shrinkingWriter{io.Discard, shrink}, []Entry{{Kind: KindFile, Path: "/f", Source: src}}, WithConcurrency(1))
-	if err == nil || !strings.Contains(err.Error(), `file entry "/f"`) || !strings.Contains(err.Error(), "changed while it was read") {
-		t.Errorf("got %v, want a refusal naming /f", err)
+// TestFileThatChangesSizeWhileRead is the last attack: an input that
+// shrinks or grows between the moment its size is taken and the end of its
+// copy is refused, naming the file.
+func TestFileThatChangesSizeWhileRead(t *testing.T) {
+	for name, change := range map[string]func(path string){
+		"shrinks": func(path string) { os.Truncate(path, 1000) },
+		"grows": func(path string) {
+			f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+			f.Write([]byte("more"))
+			f.Close()
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			src := filepath.Join(t.TempDir(), "changing")
+			if err := os.WriteFile(src, bytes.Repeat([]byte("x"), 4<<20), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Write(&changingWriter{w: io.Discard, change: func() { change(src) }}, []Entry{{Kind: KindFile, Path: "/f", Source: src}}, WithConcurrency(1))
+			if err == nil || !strings.Contains(err.Error(), `file entry "/f"`) || !strings.Contains(err.Error(), "changed while it was read") {
+				t.Errorf("got %v, want a refusal naming /f", err)
+			}
+			t.Log(err)
+		})
 	}
 }
 
-// shrinkingWriter calls shrink on its first write: by then the file's size
+// changingWriter calls change on its first write: by then the file's size
 // has been taken, and its copy has begun.
-type shrinkingWriter struct {
+type changingWriter struct {
 	w      io.Writer
-	shrink func()
+	change func()
 }
 
-func (s shrinkingWriter) Write(p []byte) (int, error) {
-	if s.shrink != nil {
-		s.shrink()
+func (c *changingWriter) Write(p []byte) (int, error) {
+	if c.change != nil {
+		c.change()
+		c.change = nil
 	}
-	return s.w.Write(p)
+	return c.w.Write(p)
+}
+
+// withNUL replaces the X that follows prefix in a tar by a NUL byte, which
+// no tar writer lets through; inHeader also fixes the header's checksum.
+func withNUL(data []byte, prefix string, inHeader bool) []byte {
+	i := bytes.Index(data, []byte(prefix)) + len(prefix) - 1
+	data[i] = 0
+	if inHeader {
+		block := data[i/512*512:][:512]
+		copy(block[148:156], "        ")
+		sum := 0
+		for _, b := range block {
+			sum += int(b)
+		}
+		copy(block[148:156], fmt.Sprintf("%06o\x00 ", sum))
+	}
+	return data
 }
 
 type zeroReader struct{}

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"archive/tar"
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/rules-scratch/rules_scratch/tools/layer"
@@ -42,4 +45,45 @@ func FuzzParamsAndEntries(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzLayerVerb runs the layer verb on arbitrary bytes as a tar: it writes
+// its two outputs and nothing else, or fails naming an entry and leaves its
+// output directory empty. (FuzzTar in tools/layer checks the layer bytes.)
+func FuzzLayerVerb(f *testing.F) {
+	f.Add(tarOf(&tar.Header{Typeflag: tar.TypeReg, Name: "etc/passwd", Mode: 0o644, Size: 5}, []byte("root\n")))
+	f.Add(tarOf(&tar.Header{Typeflag: tar.TypeReg, Name: "../../etc/passwd", Mode: 0o644}, nil))
+	f.Add(tarOf(&tar.Header{Typeflag: tar.TypeSymlink, Name: "up", Linkname: "../..", Mode: 0o777}, nil))
+	f.Add([]byte("not a tar"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		src := filepath.Join(t.TempDir(), "in.tar")
+		if err := os.WriteFile(src, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		entry, _ := json.Marshal(map[string]string{"kind": "tar", "path": "/", "src": src})
+		err := run([]string{"layer", "--entry", string(entry), "--output", filepath.Join(dir, "layer.tar.gz"), "--descriptor", filepath.Join(dir, "layer.json")})
+		left := dirNames(t, dir)
+		if err != nil {
+			if !strings.Contains(err.Error(), `entry "`) {
+				t.Fatalf("the error names no entry: %v", err)
+			}
+			if len(left) > 0 {
+				t.Fatalf("a failure left %v behind", left)
+			}
+			return
+		}
+		if !reflect.DeepEqual(left, []string{"layer.json", "layer.tar.gz"}) {
+			t.Fatalf("a success left %v", left)
+		}
+	})
+}
+
+func tarOf(h *tar.Header, body []byte) []byte {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tw.WriteHeader(h)
+	tw.Write(body)
+	tw.Close()
+	return buf.Bytes()
 }
