@@ -38,23 +38,30 @@ echo "making the inputs"
 mkdir -p "$WORK/binaries"
 cat "$GOROOT"/pkg/tool/*/* "$GOROOT"/bin/* >"$WORK/binaries/go-toolchain"
 ln -s "$GOROOT/src" "$WORK/src"
-# inputs.py NAME ROOT: the layer verb's params (gzip and zstd) and
-# build_tar's manifest for the files below ROOT, put below /NAME.
+# The layer verb's params (gzip and zstd) and build_tar's manifest for the
+# files below WORK/NAME, put below /NAME; and the params of the peak memory
+# runs: WORK/big as one file, WORK/bomb merged as a tar at /.
 python3 - "$WORK" <<'PY'
 import json, os, sys
 work = sys.argv[1]
-for name in ("binaries", "src"):
-    root = os.path.realpath(os.path.join(work, name))
-    files = sorted(os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs)
+
+def write_params(name, entries):
     for compression in ("gzip", "zstd"):
         with open("%s/%s.%s.params" % (work, name, compression), "w") as p:
             p.write("layer\n--compression\n%s\n" % compression)
-            if name == "src":
-                p.write("--entry\n%s\n" % json.dumps({"kind": "tree", "path": "/" + name, "src": root}))
-            else:
-                for f in files:
-                    p.write("--entry\n%s\n" % json.dumps({"kind": "file", "path": "/%s/%s" % (name, f), "src": os.path.join(root, f)}))
+            for entry in entries:
+                p.write("--entry\n%s\n" % json.dumps(entry))
             p.write("--output\n%s/%s.%s.layer\n--descriptor\n%s/%s.%s.json\n" % (work, name, compression, work, name, compression))
+
+write_params("big", [{"kind": "file", "path": "/big", "src": os.path.join(work, "big")}])
+write_params("bomb", [{"kind": "tar", "path": "/", "src": os.path.join(work, "bomb")}])
+for name in ("binaries", "src"):
+    root = os.path.realpath(os.path.join(work, name))
+    files = sorted(os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs)
+    if name == "src":
+        write_params(name, [{"kind": "tree", "path": "/" + name, "src": root}])
+    else:
+        write_params(name, [{"kind": "file", "path": "/%s/%s" % (name, f), "src": os.path.join(root, f)} for f in files])
     json.dump([{"type": "file", "dest": "%s/%s" % (name, f), "src": os.path.join(root, f), "mode": "0644", "user": "", "group": ""} for f in files],
               open("%s/%s.manifest" % (work, name), "w"))
 PY
@@ -111,12 +118,6 @@ truncate -s 500M "$WORK/big"
 truncate -s 1G "$WORK/zeros"
 tar -cf - -C "$WORK" --owner=0 --group=0 --mtime=@0 zeros | gzip -9 -n >"$WORK/bomb"
 rm "$WORK/zeros"
-for compression in gzip zstd; do
-  printf 'layer\n--compression\n%s\n--entry\n{"kind":"file","path":"/big","src":"%s"}\n--output\n%s\n--descriptor\n%s\n' \
-    "$compression" "$WORK/big" "$WORK/big.$compression.layer" "$WORK/big.$compression.json" >"$WORK/big.$compression.params"
-  printf 'layer\n--compression\n%s\n--entry\n{"kind":"tar","path":"/","src":"%s"}\n--output\n%s\n--descriptor\n%s\n' \
-    "$compression" "$WORK/bomb" "$WORK/bomb.$compression.layer" "$WORK/bomb.$compression.json" >"$WORK/bomb.$compression.params"
-done
 for input in big bomb; do
   for compression in gzip zstd; do
     for procs in 1 "$(nproc)" 8; do

@@ -188,7 +188,7 @@ func openContent(it item) (content *io.SectionReader, finish func() error, err e
 		defer f.Close()
 		after, err := f.Stat()
 		if err == nil && after.Size() != info.Size() {
-			err = fmt.Errorf("its size went from %d to %d bytes while it was read: the file changed while it was read", info.Size(), after.Size())
+			err = fmt.Errorf("its size went from %d to %d bytes: the file changed while it was read", info.Size(), after.Size())
 		}
 		return err
 	}
