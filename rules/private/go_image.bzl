@@ -1,6 +1,7 @@
 """go_scratch_image: a Go binary, built static and pure, as a scratch image."""
 
 load("@rules_go//go:def.bzl", "go_binary")
+load("@rules_scratch_source_roots//:roots.bzl", "SOURCE_ROOTS")
 load(":image.bzl", "scratch_image")
 load(":layer.bzl", "scratch_layer")
 
@@ -9,15 +10,53 @@ ESSENTIALS = ["ca_certificates", "tzdata", "passwd", "tmp", "nsswitch"]
 
 _PURE = str(Label("@rules_go//go/config:pure"))
 _STATIC = str(Label("@rules_go//go/config:static"))
+_GC_GOOPTS = str(Label("@rules_go//go/config:gc_goopts"))
 
-def _static_pure_transition_impl(_settings, _attr):
-    # Whatever the command line says: a scratch image has no C library to link against.
-    return {_PURE: True, _STATIC: True}
+# The execution root's own top-level folders, then the main repository's.
+_TRIMPATH_ROOTS = ["bazel-out", "external"] + [r for r in SOURCE_ROOTS if r not in ("bazel-out", "external")]
+
+def trimpath_goopts(gc_goopts, roots = _TRIMPATH_ROOTS):
+    """gc_goopts with a rewrite `<root>=><root>` in its -trimpath for each root.
+
+    rules_go trims the working directory from source paths, which trims
+    nothing when an executor runs the compiler at "/". It makes a relative
+    rewrite prefix absolute in the working directory, so `app=>app` turns
+    `<anywhere>/app/main.go` into `app/main.go`, as a local build has it.
+    The result is gc_goopts itself when its -trimpath already has every
+    root (as a .bazelrc can give it, so that plain go_binary targets share
+    the image binary's configuration).
+
+    Args:
+      gc_goopts: the value of @rules_go//go/config:gc_goopts.
+      roots: the top-level entries of the execution root to rewrite.
+
+    Returns:
+      The new value, one -trimpath flag in it.
+    """
+    flags = list(gc_goopts)
+    index = len(flags)
+    rewrites = []
+    for i, flag in enumerate(flags):
+        if flag.startswith("-trimpath="):
+            # rules_go keeps the first -trimpath only: extend that one.
+            index, rewrites = i, flag[len("-trimpath="):].split(";")
+            break
+    prefixes = [r.rpartition("=>")[0] if "=>" in r else r for r in rewrites]
+    missing = [r for r in roots if r not in prefixes]
+    if not missing:
+        return gc_goopts
+    flag = "-trimpath=" + ";".join([r for r in rewrites if r] + ["%s=>%s" % (r, r) for r in missing])
+    return flags[:index] + [flag] + flags[index + 1:]
+
+def _static_pure_transition_impl(settings, _attr):
+    # Whatever the command line says: a scratch image has no C library to
+    # link against, and its binary's bytes do not depend on the executor.
+    return {_PURE: True, _STATIC: True, _GC_GOOPTS: trimpath_goopts(settings[_GC_GOOPTS])}
 
 _static_pure_transition = transition(
     implementation = _static_pure_transition_impl,
-    inputs = [],
-    outputs = [_PURE, _STATIC],
+    inputs = [_GC_GOOPTS],
+    outputs = [_PURE, _STATIC, _GC_GOOPTS],
 )
 
 def _go_static_binary_impl(ctx):
