@@ -1,5 +1,6 @@
 """A shell launcher that runs one verb of the scratch tool under `bazel run`."""
 
+load("@platforms//host:constraints.bzl", "HOST_CONSTRAINTS")
 load(":toolchain.bzl", "SCRATCH_TOOLCHAIN_TYPE", "scratch_tool")
 
 def _shell_quote(s):
@@ -19,7 +20,7 @@ def rlocation(ctx, f):
         return f.short_path[3:]
     return ctx.workspace_name + "/" + f.short_path
 
-def write_launcher(ctx, verb, args, files):
+def write_launcher(ctx, verb, args, files, on_host = True):
     """Writes the target's executable: `scratch <verb> <args> "$@"`.
 
     Args:
@@ -29,11 +30,17 @@ def write_launcher(ctx, verb, args, files):
         runfiles path, a (prefix, File) pair as the prefix and the path, a
         string as it is.
       files: Files the launcher needs at run time, besides the tool.
+      on_host: whether `bazel run` runs it, on the machine Bazel runs on
+        (the rule declares RUN_EXEC_GROUPS), rather than a test, which runs
+        on an execution platform (the rule declares LAUNCHER_TOOLCHAINS).
 
     Returns:
       DefaultInfo with the launcher and its runfiles.
     """
-    tool = scratch_tool(ctx).executable
+    if on_host:
+        tool = ctx.exec_groups["host"].toolchains[SCRATCH_TOOLCHAIN_TYPE].tool.executable
+    else:
+        tool = scratch_tool(ctx).executable
     words = []
     for flag, value in args:
         if type(value) == "tuple":
@@ -62,3 +69,10 @@ def write_launcher(ctx, verb, args, files):
     )
 
 LAUNCHER_TOOLCHAINS = [SCRATCH_TOOLCHAIN_TYPE]
+
+# `bazel run` starts a launcher on the machine Bazel runs on, whatever
+# executors build the rest: its tool is built for that machine.
+RUN_EXEC_GROUPS = {"host": exec_group(
+    toolchains = [SCRATCH_TOOLCHAIN_TYPE],
+    exec_compatible_with = HOST_CONSTRAINTS,
+)}

@@ -2,7 +2,7 @@
 
 load(":image_info.bzl", "ImageInfo")
 load(":index_info.bzl", "IndexInfo")
-load(":launcher.bzl", "LAUNCHER_TOOLCHAINS", "write_launcher")
+load(":launcher.bzl", "RUN_EXEC_GROUPS", "write_launcher")
 
 _DOC = """Loads an image into podman or docker: `bazel run //app:load [-- --tag REF ...] [--runtime podman|docker]`.
 
@@ -34,5 +34,5 @@ scratch_load = rule(
         ),
     },
     executable = True,
-    toolchains = LAUNCHER_TOOLCHAINS,
+    exec_groups = RUN_EXEC_GROUPS,
 )

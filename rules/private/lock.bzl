@@ -2,7 +2,7 @@
 
 load(":image_info.bzl", "ImageInfo")
 load(":index_info.bzl", "IndexInfo")
-load(":launcher.bzl", "LAUNCHER_TOOLCHAINS", "write_launcher")
+load(":launcher.bzl", "LAUNCHER_TOOLCHAINS", "RUN_EXEC_GROUPS", "write_launcher")
 
 def _name(label):
     return ("@" + label.workspace_name if label.workspace_name else "") + "//" + label.package + ":" + label.name
@@ -32,7 +32,7 @@ def _scratch_lock_test_impl(ctx):
     args, layouts = _image_args(ctx)
     lock = ctx.file.lock
     update = "//%s:%s_update" % (ctx.label.package, ctx.label.name.removesuffix("_test"))
-    return [write_launcher(ctx, "lock", [("--lock", lock), ("--update_target", update)] + args, [lock] + layouts)]
+    return [write_launcher(ctx, "lock", [("--lock", lock), ("--update_target", update)] + args, [lock] + layouts, on_host = False)]
 
 _scratch_lock_test = rule(
     implementation = _scratch_lock_test_impl,
@@ -52,7 +52,7 @@ _scratch_lock_update = rule(
     implementation = _scratch_lock_update_impl,
     attrs = _ATTRS,
     executable = True,
-    toolchains = LAUNCHER_TOOLCHAINS,
+    exec_groups = RUN_EXEC_GROUPS,
 )
 
 def scratch_lock(name, images, lock = "digests.lock.json", **kwargs):

@@ -2,7 +2,7 @@
 
 load(":image_info.bzl", "ImageInfo")
 load(":index_info.bzl", "IndexInfo")
-load(":launcher.bzl", "LAUNCHER_TOOLCHAINS", "write_launcher")
+load(":launcher.bzl", "RUN_EXEC_GROUPS", "write_launcher")
 load(":stamp.bzl", "STAMP_ATTRS", "stamping")
 
 _DOC = """Pushes an image to an OCI registry: `bazel run //app:push [-- --repository R] [--tag T ...]`.
@@ -84,5 +84,5 @@ scratch_push = rule(
         ),
     }, **STAMP_ATTRS),
     executable = True,
-    toolchains = LAUNCHER_TOOLCHAINS,
+    exec_groups = RUN_EXEC_GROUPS,
 )

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sync"
 	"syscall"
 )
@@ -42,10 +43,18 @@ func removeTemporariesLocked() {
 }
 
 // usePrivateTempDir points TMPDIR at a new directory for the packages'
-// temporary files, removed with the other temporaries. Where none can be
-// made, TMPDIR stays as it is: most verbs need no temporary file.
+// temporary files, removed with the other temporaries: below $TMPDIR or
+// /tmp, or, on a remote worker that has neither, below the working
+// directory (an action's execution root, writable where its outputs are).
+// Where none can be made, TMPDIR stays as it is: most verbs need no
+// temporary file.
 func usePrivateTempDir() {
 	dir, err := os.MkdirTemp("", "scratch-")
+	if err != nil {
+		if dir, err = os.MkdirTemp(".", ".scratch-tmp-"); err == nil {
+			dir, err = filepath.Abs(dir)
+		}
+	}
 	if err != nil {
 		return
 	}

@@ -175,3 +175,31 @@ func dirNames(t *testing.T, dir string) []string {
 	}
 	return names
 }
+
+// TestTempDirWithoutTmp runs the layer verb on a tar, which it spools to a
+// temporary file, where TMPDIR names no directory (a remote worker without
+// /tmp): the spool goes below the working directory and is gone after.
+func TestTempDirWithoutTmp(t *testing.T) {
+	dir, work := t.TempDir(), t.TempDir()
+	rootfs := filepath.Join(dir, "rootfs.tar")
+	f, _ := os.Create(rootfs)
+	tw := tar.NewWriter(f)
+	tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: "etc/motd", Mode: 0o644, Size: 2})
+	tw.Write([]byte("hi"))
+	tw.Close()
+	f.Close()
+	out := filepath.Join(dir, "layer.tar.gz")
+	args := []string{"layer", "--entry", `{"kind":"tar","path":"/","src":"` + rootfs + `"}`, "--output", out, "--descriptor", out + ".json"}
+	cmd := exec.Command(os.Args[0])
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(), "SCRATCH_TEST_RUN_MAIN=1", "SCRATCH_TEST_ARGS="+strings.Join(args, "\n"), "TMPDIR="+filepath.Join(dir, "missing"))
+	if output, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("layer verb without a temporary directory: %v: %s", err, output)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Error(err)
+	}
+	if left := dirNames(t, work); len(left) > 0 {
+		t.Errorf("left in the working directory: %v", left)
+	}
+}
