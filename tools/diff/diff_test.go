@@ -220,3 +220,49 @@ func TestOtherToolsImages(t *testing.T) {
 		t.Errorf("the image read back from a registry differs: %q", report)
 	}
 }
+
+// TestNotDownloaded opens layouts as Bazel leaves them when it builds
+// remotely without the bytes: each error names what is missing and how to
+// download it, before any blob is read.
+func TestNotDownloaded(t *testing.T) {
+	full := build(t, image.Config{}, map[string]string{"/app/x": "x"})
+	withoutLayer := build(t, image.Config{}, map[string]string{"/app/y": "y"})
+	target, done, err := Open(withoutLayer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifest, err := target.Image.Manifest()
+	done()
+	if err != nil {
+		t.Fatal(err)
+	}
+	layerBlob := filepath.Join(withoutLayer, "blobs", "sha256", manifest.Layers[0].Digest.Hex)
+	if err := os.Remove(layerBlob); err != nil {
+		t.Fatal(err)
+	}
+	empty := t.TempDir()
+	// A relative path whose first element exists: a path, not a repository
+	// on Docker Hub.
+	t.Chdir(filepath.Dir(full))
+	tests := []struct {
+		name, ref, want string
+	}{
+		{"empty directory", empty, "has no index.json"},
+		{"missing layer", withoutLayer, "lacks the blob sha256:" + filepath.Base(layerBlob)},
+		{"missing relative path", filepath.Base(full) + "/nothing", "does not exist"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, done, err := Open(tt.ref)
+			done()
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "--remote_download_outputs=toplevel") {
+				t.Errorf("Open(%s) = %v, want an error with %q and how to download it", tt.ref, err, tt.want)
+			}
+		})
+	}
+	if _, done, err := Open(full); err != nil {
+		t.Errorf("a whole layout: %v", err)
+	} else {
+		done()
+	}
+}

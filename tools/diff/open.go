@@ -2,8 +2,11 @@ package diff
 
 import (
 	"archive/tar"
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,8 +50,9 @@ func Open(ref string) (*Target, func(), error) {
 		return t, done, err
 	case err == nil:
 		return openTarball(dir)
-	case strings.HasPrefix(ref, "/") || strings.HasPrefix(ref, "."):
-		return nil, done, err // a path, not a registry reference
+	case strings.HasPrefix(ref, "/") || strings.HasPrefix(ref, ".") || isLocalPath(dir):
+		// A path, not a registry reference.
+		return nil, done, fmt.Errorf("%s does not exist; %s", dir, notDownloaded)
 	}
 	r, err := name.ParseReference(ref)
 	if err != nil {
@@ -70,7 +74,22 @@ func Open(ref string) (*Target, func(), error) {
 	return &Target{Image: img}, done, err
 }
 
+// notDownloaded says how to get the bytes of an output Bazel built remotely.
+const notDownloaded = "if Bazel built it remotely without downloading it (--remote_download_minimal, or not a top-level target), " +
+	"build it again with --remote_download_outputs=toplevel (or --remote_download_regex='.*/NAME/.*' for one image)"
+
+// isLocalPath says whether path's first element names a file here, such as
+// bazel-bin in bazel-bin/app/image: a path, not a registry's repository.
+func isLocalPath(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	_, err := os.Lstat(first)
+	return err == nil
+}
+
 func openLayout(dir, tag string) (*Target, error) {
+	if _, err := os.Stat(filepath.Join(dir, "index.json")); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s has no index.json, so it is no OCI layout; %s", dir, notDownloaded)
+	}
 	root, err := layout.ImageIndexFromPath(dir)
 	if err != nil {
 		return nil, fmt.Errorf("reading the OCI layout %s: %w", dir, err)
@@ -88,12 +107,54 @@ func openLayout(dir, tag string) (*Target, error) {
 	if len(chosen) != 1 {
 		return nil, fmt.Errorf("the OCI layout %s names %d manifests for %q; name one as %s:TAG", dir, len(chosen), tag, dir)
 	}
+	if err := checkBlobs(dir, chosen[0]); err != nil {
+		return nil, err
+	}
 	if chosen[0].MediaType.IsIndex() {
 		idx, err := root.ImageIndex(chosen[0].Digest)
 		return &Target{Index: idx}, err
 	}
 	img, err := root.Image(chosen[0].Digest)
 	return &Target{Image: img}, err
+}
+
+// checkBlobs fails, naming the first, when a blob that desc reaches
+// (manifests, configs, layers) is not in the layout dir, before anything
+// reads one: a layout whose blobs Bazel did not download.
+func checkBlobs(dir string, desc v1.Descriptor) error {
+	path := filepath.Join(dir, "blobs", desc.Digest.Algorithm, desc.Digest.Hex)
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("the OCI layout %s lacks the blob %s (%s); %s", dir, desc.Digest, desc.MediaType, notDownloaded)
+	}
+	var children []v1.Descriptor
+	switch {
+	case desc.MediaType.IsIndex():
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		index, err := v1.ParseIndexManifest(bytes.NewReader(data))
+		if err != nil {
+			return fmt.Errorf("the OCI layout %s: index %s: %w", dir, desc.Digest, err)
+		}
+		children = index.Manifests
+	case desc.MediaType.IsImage():
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		manifest, err := v1.ParseManifest(bytes.NewReader(data))
+		if err != nil {
+			return fmt.Errorf("the OCI layout %s: manifest %s: %w", dir, desc.Digest, err)
+		}
+		children = append([]v1.Descriptor{manifest.Config}, manifest.Layers...)
+	}
+	for _, child := range children {
+		if err := checkBlobs(dir, child); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // withoutSymlinks returns dir, or, where its files are symlinks (as Bazel's
