@@ -64,3 +64,25 @@ json.dump(config, open(path, "w"))
 PY
   (cd "$dir/bundle" && runc run "rules-scratch-e2e-$$-$RANDOM" </dev/null)
 }
+
+# spawns LOG REGEX: one line per spawn of Bazel's --execution_log_json_file
+# LOG whose mnemonic matches REGEX: mnemonic, runner (spaces as "-", such as
+# "remote-cache-hit"), cache hit (True/False), target, and each output as
+# path=digest/size.
+spawns() {
+  python3 - "$1" "$2" <<'PY'
+import json, re, sys
+text, decoder, pos = open(sys.argv[1]).read(), json.JSONDecoder(), 0
+while True:
+    while pos < len(text) and text[pos].isspace():
+        pos += 1
+    if pos == len(text):
+        break
+    spawn, pos = decoder.raw_decode(text, pos)
+    if re.search(sys.argv[2], spawn.get("mnemonic", "")):
+        outputs = " ".join("%s=%s/%s" % (o["path"], o["digest"]["hash"], o["digest"].get("sizeBytes", 0))
+                           for o in spawn.get("actualOutputs", []) if "digest" in o)
+        print(spawn["mnemonic"], spawn.get("runner", "?").replace(" ", "-"), spawn.get("cacheHit", False),
+              spawn.get("targetLabel", "?"), outputs)
+PY
+}

@@ -61,24 +61,6 @@ digests() { # DIR: every image's digest
   (cd "$1" && find -L bazel-bin/examples -name '*.digest' | sort | xargs -I{} sh -c 'echo "{} $(cat {})"')
 }
 
-# spawns LOG: one line per spawn of the rule set: mnemonic, cache hit
-# (True/False), target, and each output as path=digest/size.
-spawns() {
-  python3 - "$1" "$RULE_SET_MNEMONICS" <<'PY'
-import json, re, sys
-text, decoder, pos = open(sys.argv[1]).read(), json.JSONDecoder(), 0
-while True:
-    while pos < len(text) and text[pos].isspace():
-        pos += 1
-    if pos == len(text):
-        break
-    spawn, pos = decoder.raw_decode(text, pos)
-    if re.search(sys.argv[2], spawn.get("mnemonic", "")):
-        outputs = " ".join("%s=%s/%s" % (o["path"], o["digest"]["hash"], o["digest"].get("sizeBytes", 0))
-                           for o in spawn.get("actualOutputs", []) if "digest" in o)
-        print(spawn["mnemonic"], spawn.get("cacheHit", False), spawn.get("targetLabel", "?"), outputs)
-PY
-}
 
 log "build 1: $REPO's copy at one path, fresh output base, empty cache"
 first=$(checkout first)
@@ -86,13 +68,13 @@ build "$first" "$WORK/first/output_base" "$WORK/first.log"
 cleanup_dirs=("$WORK/first/output_base" "${cleanup_dirs[@]}")
 ! grep -A3 'reported incorrect imports' "$WORK/first.log.out" || fail "MODULE.bazel's use_repo and go.mod disagree"
 pass "a fresh output base resolves the module with no go_deps warning"
-spawns "$WORK/first.log" >"$WORK/first.spawns"
+spawns "$WORK/first.log" "$RULE_SET_MNEMONICS" >"$WORK/first.spawns"
 [ -s "$WORK/first.spawns" ] || fail "the execution log has no action of the rule set"
 python3 - "$WORK/first.spawns" <<'PY'
 import sys
 content, layers = {}, {}
 for line in open(sys.argv[1]):
-    mnemonic, _, _, *outputs = line.split()
+    mnemonic, _, _, _, *outputs = line.split()
     for o in outputs:
         path, digest = o.rsplit("=", 1)
         hash_, size = digest.split("/")
@@ -111,9 +93,9 @@ log "build 2: another copy at another path, another output base"
 second=$(checkout "second/other path")
 build "$second" "$WORK/second/output_base" "$WORK/second.log"
 cleanup_dirs=("$WORK/second/output_base" "${cleanup_dirs[@]}")
-spawns "$WORK/second.log" >"$WORK/second.spawns"
+spawns "$WORK/second.log" "$RULE_SET_MNEMONICS" >"$WORK/second.spawns"
 total=$(wc -l <"$WORK/second.spawns")
-misses=$(awk '$2 != "True" { print $1, $3 }' "$WORK/second.spawns")
+misses=$(awk '$3 != "True" { print $1, $4 }' "$WORK/second.spawns")
 [ "$total" -gt 0 ] && [ -z "$misses" ] || fail "actions of the rule set ran again instead of hitting the cache: $misses"
 pass "all $total actions of the rule set are remote cache hits"
 digests "$second" >"$WORK/second.digests"
@@ -124,7 +106,7 @@ log "build 3: after bazel clean, with --remote_download_minimal"
 (cd "$second" && bazel --output_base="$WORK/second/output_base" clean)
 lines_before=$(wc -l <"$WORK/nginx/access.log")
 build "$second" "$WORK/second/output_base" "$WORK/third.log" --remote_download_minimal
-layer_digests=$(awk '{ for (i = 4; i <= NF; i++) if ($i ~ /\.tar\.(gz|zst)=/) { split($i, a, "="); split(a[2], b, "/"); print b[1] } }' "$WORK/first.spawns" | sort -u)
+layer_digests=$(awk '{ for (i = 5; i <= NF; i++) if ($i ~ /\.tar\.(gz|zst)=/) { split($i, a, "="); split(a[2], b, "/"); print b[1] } }' "$WORK/first.spawns" | sort -u)
 downloads=$(tail -n +"$((lines_before + 1))" "$WORK/nginx/access.log" | awk '$6 == "\"GET" { print $7 }' | sed 's#.*/##' | sort -u)
 got=$(comm -12 <(echo "$layer_digests") <(echo "$downloads"))
 [ -z "$got" ] || fail "--remote_download_minimal downloaded layers: $got"

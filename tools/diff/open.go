@@ -126,23 +126,21 @@ func checkBlobs(dir string, desc v1.Descriptor) error {
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("the OCI layout %s lacks the blob %s (%s); %s", dir, desc.Digest, desc.MediaType, notDownloaded)
 	}
+	if !desc.MediaType.IsIndex() && !desc.MediaType.IsImage() {
+		return nil // a config or a layer: nothing below it
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
 	var children []v1.Descriptor
-	switch {
-	case desc.MediaType.IsIndex():
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
+	if desc.MediaType.IsIndex() {
 		index, err := v1.ParseIndexManifest(bytes.NewReader(data))
 		if err != nil {
 			return fmt.Errorf("the OCI layout %s: index %s: %w", dir, desc.Digest, err)
 		}
 		children = index.Manifests
-	case desc.MediaType.IsImage():
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
+	} else {
 		manifest, err := v1.ParseManifest(bytes.NewReader(data))
 		if err != nil {
 			return fmt.Errorf("the OCI layout %s: manifest %s: %w", dir, desc.Digest, err)
