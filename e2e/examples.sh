@@ -33,10 +33,13 @@ compiled_twice() {
 }
 twice=$(compiled_twice)
 [ -z "$twice" ] || fail "packages compiled twice for hello and its image: $twice"
-# Without .bazelrc's pure and static settings, the test must see the double work.
+# Without .bazelrc's pure and static settings, or its -trimpath, the test
+# must see the double work.
 [ -n "$(compiled_twice --no@rules_go//go/config:pure --no@rules_go//go/config:static)" ] ||
   fail "without pure and static on the command line, no package is compiled twice: the check sees nothing"
-pass "with .bazelrc's pure and static, hello and its image compile each Go package once"
+[ -n "$(compiled_twice --@rules_go//go/config:gc_goopts=)" ] ||
+  fail "without .bazelrc's -trimpath, no package is compiled twice: the check sees nothing"
+pass "with .bazelrc's pure, static and -trimpath, hello and its image compile each Go package once"
 
 expect_output() { # NAME LAYOUT TAG EXPECTED
   local out
