@@ -1,6 +1,9 @@
 """The scratch essentials: what an empty image lacks and most programs expect."""
 
+load(":go_modules.bzl", "go_modules_aspect")
+load(":go_modules_info.bzl", "GoModulesInfo")
 load(":layer.bzl", "write_layer")
+load(":package_info.bzl", "ScratchPackageInfo")
 load(":toolchain.bzl", "SCRATCH_TOOLCHAIN_TYPE", "scratch_tool", "tool_args")
 
 _GO_TOOLCHAIN_TYPE = "@rules_go//go:toolchain"
@@ -19,18 +22,40 @@ go_tzdata_source = rule(
     toolchains = [_GO_TOOLCHAIN_TYPE],
 )
 
+def _stdlib(ctx):
+    version = ctx.toolchains[_GO_TOOLCHAIN_TYPE].sdk.version
+    return {"path": "stdlib", "version": version if version.startswith("go") else "go" + version}
+
 def _essential_data_impl(ctx):
     args = tool_args(ctx, ctx.attr.verb)
     inputs = []
     if ctx.attr.verb == "cacerts":
         out = ctx.actions.declare_file(ctx.label.name + ".crt")
         args.add("--output", out)
+
+        # The tool writes the roots of the module it links.
+        source = ctx.attr._cacerts_module[GoModulesInfo].modules.to_list()
+        package = ScratchPackageInfo(
+            name = "ca-certificates",
+            version = json.decode(source[0])["version"] if source else "",
+            purl = "",
+            source = source[0] if source else "",
+            comment = "The Mozilla root certificates of golang.org/x/crypto/x509roots/fallback as a PEM bundle, written by rules_scratch (roots with a distrust-after date left out).",
+        )
     else:
         out = ctx.actions.declare_directory(ctx.label.name)
         source = ctx.file.go_source
         args.add("--go_source", source)
         args.add("--output_dir", out.path)
         inputs.append(source)
+        stdlib = _stdlib(ctx)
+        package = ScratchPackageInfo(
+            name = "tzdata",
+            version = stdlib["version"],
+            purl = "",
+            source = json.encode(stdlib),
+            comment = "The time zone database embedded in Go %s (time/tzdata), written as zoneinfo files by rules_scratch." % stdlib["version"],
+        )
     ctx.actions.run(
         executable = scratch_tool(ctx),
         arguments = [args],
@@ -40,7 +65,7 @@ def _essential_data_impl(ctx):
         progress_message = "Writing %s for %%{label}" % ("CA certificates" if ctx.attr.verb == "cacerts" else "time zone data"),
         toolchain = SCRATCH_TOOLCHAIN_TYPE,
     )
-    return [DefaultInfo(files = depset([out]))]
+    return [DefaultInfo(files = depset([out])), package]
 
 essential_data = rule(
     implementation = _essential_data_impl,
@@ -48,8 +73,28 @@ essential_data = rule(
     attrs = {
         "verb": attr.string(mandatory = True, values = ["cacerts", "tzdata"]),
         "go_source": attr.label(allow_single_file = True, doc = "For `tzdata`: a go_tzdata_source."),
+        "_cacerts_module": attr.label(
+            default = Label("@org_golang_x_crypto_x509roots_fallback//bundle"),
+            aspects = [go_modules_aspect],
+        ),
     },
-    toolchains = [SCRATCH_TOOLCHAIN_TYPE],
+    toolchains = [SCRATCH_TOOLCHAIN_TYPE, _GO_TOOLCHAIN_TYPE],
+)
+
+def _essential_file_impl(ctx):
+    return [
+        DefaultInfo(files = depset([ctx.file.src])),
+        ScratchPackageInfo(name = ctx.attr.package_name, version = "", purl = "", source = "", comment = ctx.attr.comment),
+    ]
+
+essential_file = rule(
+    implementation = _essential_file_impl,
+    doc = "A file of rules_scratch's own, named as a package in SBOMs.",
+    attrs = {
+        "src": attr.label(allow_single_file = True, mandatory = True),
+        "package_name": attr.string(mandatory = True),
+        "comment": attr.string(mandatory = True),
+    },
 )
 
 _NAME_FIRST = "abcdefghijklmnopqrstuvwxyz_"
@@ -84,7 +129,12 @@ def _scratch_users_impl(ctx):
     ctx.actions.write(group, "\n".join(group_lines) + "\n")
     entries[0]["src"] = passwd.path
     entries[1]["src"] = group.path
-    return write_layer(ctx, entries, [passwd, group], kind = "scratch_users")
+    package = {
+        "name": "passwd",
+        "comment": "/etc/passwd and /etc/group written by scratch_users %s from its `users`." % ctx.label,
+        "paths": ["/etc/passwd", "/etc/group"],
+    }
+    return write_layer(ctx, entries, [passwd, group], kind = "scratch_users", packages = [package])
 
 scratch_users = rule(
     implementation = _scratch_users_impl,

@@ -13,6 +13,10 @@ Outputs:
   `blobs/sha256/...`) whose layer blobs are hard links of the layers' files,
   so that a layer is stored once on disk and once in a cache;
 - `<name>.digest`: the manifest digest, `sha256:<hex>`;
+- `<name>.spdx.json`: the image's SBOM (SPDX 2.3 JSON, also output group
+  `sbom`): the image, its layers and every regular file in them with its
+  sha256, each Go binary with the Go modules linked into it (read off Bazel's
+  graph), the Go standard library, the scratch essentials and merged tars;
 - `<name>.tar`, only when asked for (output group `tarball`, as in
   `bazel build :image --output_groups=+tarball`, or by `scratch_load`): the
   layout as one tar, which also holds a `manifest.json` so that `docker load`
@@ -121,11 +125,52 @@ def _scratch_image_impl(ctx):
         toolchain = SCRATCH_TOOLCHAIN_TYPE,
     )
     tarball = write_tarball(ctx, layout, repo_tags)
+    sbom = write_sbom(ctx, digest, repo_tags[0], config, layers)
     return [
-        DefaultInfo(files = depset([layout, digest])),
-        OutputGroupInfo(tarball = depset([tarball])),
-        ImageInfo(layout = layout, tarball = tarball, digest = digest, repo_tags = repo_tags, layers = layers, config = config),
+        DefaultInfo(files = depset([layout, digest, sbom])),
+        OutputGroupInfo(tarball = depset([tarball]), sbom = depset([sbom])),
+        ImageInfo(layout = layout, tarball = tarball, digest = digest, sbom = sbom, repo_tags = repo_tags, layers = layers, config = config),
     ]
+
+def write_sbom(ctx, digest, name, config, layers):
+    """Registers the action that writes an image's SBOM, `<name>.spdx.json`.
+
+    It reads the layers' descriptors, never their blobs.
+
+    Args:
+      ctx: a rule context whose rule declares SCRATCH_TOOLCHAIN_TYPE and `_go_sum`.
+      digest: the image's digest file.
+      name: the image's first repository:tag.
+      config: the image's config dict (platform and created time).
+      layers: the image's LayerInfo, bottom first.
+
+    Returns:
+      The SBOM File.
+    """
+    sbom = ctx.actions.declare_file(ctx.label.name + ".spdx.json")
+    args = tool_args(ctx, "sbom")
+    args.add("--name", name)
+    args.add("--digest", digest)
+    args.add("--platform", json.encode({k: config[k] for k in ("os", "architecture", "variant")}))
+    args.add("--created", config["created"])
+    for layer in layers:
+        args.add("--layer", json.encode({
+            "descriptor": layer.descriptor.path,
+            "created_by": layer.created_by,
+            "packages": [json.decode(p) for p in layer.packages],
+        }))
+    args.add("--go_sum", ctx.file._go_sum)
+    args.add("--output", sbom)
+    ctx.actions.run(
+        executable = scratch_tool(ctx),
+        arguments = [args],
+        inputs = [digest, ctx.file._go_sum] + [layer.descriptor for layer in layers],
+        outputs = [sbom],
+        mnemonic = "ScratchSBOM",
+        progress_message = "Writing the SBOM of %{label}",
+        toolchain = SCRATCH_TOOLCHAIN_TYPE,
+    )
+    return sbom
 
 def write_tarball(ctx, layout, repo_tags, platform = None):
     """Registers the action that archives a layout as `<name>.tar`.
@@ -188,6 +233,10 @@ scratch_image = rule(
         "source_date_epoch": attr.int(
             doc = "The image's `created` time and history times, in seconds since 1970-01-01T00:00:00Z (the default, 0).",
             default = 0,
+        ),
+        "_go_sum": attr.label(
+            default = "@rules_scratch_source_roots//:go.sum",
+            allow_single_file = True,
         ),
     }, **PLATFORM_ATTRS),
     toolchains = [SCRATCH_TOOLCHAIN_TYPE],

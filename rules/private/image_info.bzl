@@ -7,6 +7,7 @@ ImageInfo = provider(
         "tarball": "File: one tar that is both an OCI layout archive and a `docker load` / `podman load` archive. Not among the default outputs: Bazel builds it only for a rule or output group that asks for it.",
         "repo_tags": "list of string: the image's names (`repository:tag`).",
         "digest": "File: the manifest digest, `sha256:<hex>`, without a newline.",
+        "sbom": "File: the image's SBOM, SPDX 2.3 JSON.",
         "layers": "list of LayerInfo: the image's layers, bottom first.",
         "config": "dict: the configuration the image was written with (platform, entrypoint, cmd, env, ...), for images that extend it with `base`.",
     },

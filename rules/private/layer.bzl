@@ -1,6 +1,9 @@
 """scratch_layer: one reproducible layer from files, directories and symlinks."""
 
+load(":go_modules.bzl", "go_modules_aspect")
+load(":go_modules_info.bzl", "GoModulesInfo")
 load(":layer_info.bzl", "LayerInfo")
+load(":package_info.bzl", "ScratchPackageInfo")
 load(":paths.bzl", "check_image_path", "parse_mode", "parse_owner")
 load(":platform.bzl", "PLATFORM_ATTRS", "image_platform")
 load(":toolchain.bzl", "SCRATCH_TOOLCHAIN_TYPE", "scratch_tool", "tool_args")
@@ -44,11 +47,13 @@ def layer_entries(ctx):
       ctx: the scratch_layer rule context.
 
     Returns:
-      (entries, inputs): a dict of path to entry dict, and the source Files.
+      (entries, inputs, packages): a dict of path to entry dict, the source
+      Files, and the packages the layer holds (see LayerInfo.packages).
     """
     where = "scratch_layer %s" % ctx.label
     entries = {}
     inputs = []
+    packages = []
     for dest, target in ctx.attr.files.items():
         check_image_path(dest, where + ", files")
         files = target[DefaultInfo].files.to_list()
@@ -59,6 +64,7 @@ def layer_entries(ctx):
             path = dest + f.basename if dest.endswith("/") else dest
             _add(entries, _file_entry(f, path, executable, target.label), where)
             inputs.append(f)
+        packages.extend(target_packages(target, dest, [dest + f.basename for f in files] if dest.endswith("/") else [dest]))
     for dest, target in ctx.attr.binaries.items():
         check_image_path(dest, where + ", binaries")
         executable = target[DefaultInfo].files_to_run.executable
@@ -66,6 +72,7 @@ def layer_entries(ctx):
             fail("%s: binaries[%r] = %s: give an executable target and the full path of the program, such as \"/app/server\"" % (where, dest, target.label))
         _add(entries, _file_entry(executable, dest, executable, target.label), where)
         inputs.append(executable)
+        packages.extend(target_packages(target, dest, [dest]))
         runfiles = target[DefaultInfo].default_runfiles
         root = dest + ".runfiles/"
         for f in runfiles.files.to_list():
@@ -87,6 +94,13 @@ def layer_entries(ctx):
     for dest, target in ctx.attr.tars.items():
         check_image_path(dest, where + ", tars", allow_root = True)
         for f in target[DefaultInfo].files.to_list():
+            packages.append(json.encode({
+                "kind": "tar",
+                "name": str(f.owner) if f.is_source else str(target.label),
+                "file": f.basename,
+                "path": dest,
+                "key": "tar:" + f.path,
+            }))
             _add(entries, {
                 "kind": "tar",
                 "path": dest,
@@ -125,7 +139,43 @@ def layer_entries(ctx):
         if not uname or not gname:
             fail("%s: owner_names[%r] = %r is not \"user:group\", such as \"nonroot:nonroot\"" % (where, path, names))
         entry["uname"], entry["gname"] = uname, gname
-    return entries, inputs
+    return entries, inputs, packages
+
+def target_packages(target, dest, paths):
+    """The packages (as LayerInfo.packages has them) a target puts at dest.
+
+    Args:
+      target: a target of `files` or `binaries`.
+      dest: where its files go.
+      paths: the paths of its files in the image.
+
+    Returns:
+      A list of JSON strings: a Go binary with its modules, or the package a
+      ScratchPackageInfo names.
+    """
+    if ScratchPackageInfo in target:
+        info = target[ScratchPackageInfo]
+        return [json.encode({
+            "kind": "package",
+            "name": info.name,
+            "version": info.version,
+            "purl": info.purl,
+            "source": json.decode(info.source) if info.source else None,
+            "comment": info.comment,
+            "paths": paths,
+        })]
+    modules = target[GoModulesInfo] if GoModulesInfo in target else None
+    if modules and modules.main:
+        main = json.decode(modules.main)
+        return [json.encode({
+            "kind": "go_binary",
+            "path": dest,
+            "main": {"path": main["path"], "version": main["version"]} if main["path"] else None,
+            "stdlib": main["stdlib"],
+            "modules": sorted([json.decode(m) for m in modules.modules.to_list()], key = lambda m: (m["path"], m["version"])),
+            "unversioned": sorted(modules.unversioned.to_list()),
+        })]
+    return []
 
 def _runfiles_path(f, workspace_name):
     # short_path is "pkg/f" in the main repository, "../repo/pkg/f" in another.
@@ -152,7 +202,7 @@ def _entry_at(entries, path, attr_name, where):
 # compression → extension of the layer file.
 _COMPRESSIONS = {"gzip": ".tar.gz", "zstd": ".tar.zst"}
 
-def write_layer(ctx, entries, inputs, kind = "scratch_layer", source_date_epoch = 0, require_static_arch = None, compression = "gzip"):
+def write_layer(ctx, entries, inputs, kind = "scratch_layer", source_date_epoch = 0, require_static_arch = None, compression = "gzip", packages = []):
     """Registers the action that writes a layer, and returns its providers.
 
     Args:
@@ -165,6 +215,8 @@ def write_layer(ctx, entries, inputs, kind = "scratch_layer", source_date_epoch 
       require_static_arch: if set, refuse executable ELF files that are not
         static binaries for this OCI architecture.
       compression: "gzip" or "zstd".
+      packages: what the layer holds, for SBOMs: JSON strings (or dicts,
+        encoded here) as LayerInfo.packages has them.
 
     Returns:
       [DefaultInfo, LayerInfo] for the rule to return.
@@ -197,11 +249,12 @@ def write_layer(ctx, entries, inputs, kind = "scratch_layer", source_date_epoch 
             blob = blob,
             descriptor = descriptor,
             created_by = "%s //%s:%s" % (kind, ctx.label.package, ctx.label.name),
+            packages = [p if type(p) == "string" else json.encode(dict(p, kind = "package")) for p in packages],
         ),
     ]
 
 def _scratch_layer_impl(ctx):
-    entries, inputs = layer_entries(ctx)
+    entries, inputs, packages = layer_entries(ctx)
     return write_layer(
         ctx,
         [entries[key] for key in sorted(entries.keys())],
@@ -209,6 +262,7 @@ def _scratch_layer_impl(ctx):
         source_date_epoch = ctx.attr.source_date_epoch,
         require_static_arch = image_platform(ctx)["architecture"] if ctx.attr.require_static else None,
         compression = ctx.attr.compression,
+        packages = packages,
     )
 
 scratch_layer = rule(
@@ -218,10 +272,12 @@ scratch_layer = rule(
         "files": attr.string_keyed_label_dict(
             doc = "Destination in the image → label. A destination ending in `/` is a folder that receives every file of the label under its own base name; any other destination takes exactly one file. Files are 0644, the output of an executable rule (a binary) 0755, unless `modes` says otherwise (give it for a checked-in script).",
             allow_files = True,
+            aspects = [go_modules_aspect],
         ),
         "binaries": attr.string_keyed_label_dict(
-            doc = "Program path → executable target. The program goes at the path (0755) and its runfiles (`data` dependencies) below `<path>.runfiles/`, where Bazel's runfiles libraries look for them.",
+            doc = "Program path → executable target. The program goes at the path (0755) and its runfiles (`data` dependencies) below `<path>.runfiles/`, where Bazel's runfiles libraries look for them. A Go binary's modules are listed in the image's SBOM.",
             allow_files = True,
+            aspects = [go_modules_aspect],
         ),
         "trees": attr.string_keyed_label_dict(
             doc = "Destination folder → label. Every file of the label goes below the folder at its path relative to the label's package (`trees = {\"/target\": \":metadata\"}` puts `metadata/a.txt` at `/target/metadata/a.txt`); directories (tree artifacts) are copied whole, their files `0644`.",

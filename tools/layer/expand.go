@@ -18,10 +18,12 @@ import (
 // kindDevice is a device node or FIFO out of a tar that allows them.
 const kindDevice Kind = "device"
 
-// expand replaces tree and tar entries by the entries they hold. The returned
-// closer closes the spooled tars once the layer is written.
-func expand(entries []Entry) ([]Entry, func(), error) {
+// expand replaces tree and tar entries by the entries they hold, and returns
+// the digest of each tar. The returned closer closes the spooled tars once
+// the layer is written.
+func expand(entries []Entry) ([]Entry, []TarSource, func(), error) {
 	var out []Entry
+	var tars []TarSource
 	var files []*os.File
 	closeAll := func() {
 		for _, f := range files {
@@ -34,24 +36,25 @@ func expand(entries []Entry) ([]Entry, func(), error) {
 			tree, err := expandTree(e)
 			if err != nil {
 				closeAll()
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			out = append(out, tree...)
 		case KindTar:
-			merged, spool, err := expandTar(e)
+			merged, source, spool, err := expandTar(e)
 			if spool != nil {
 				files = append(files, spool)
 			}
 			if err != nil {
 				closeAll()
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			out = append(out, merged...)
+			tars = append(tars, source)
 		default:
 			out = append(out, e)
 		}
 	}
-	return out, closeAll, nil
+	return out, tars, closeAll, nil
 }
 
 // expandTree lists the files and directories below e.Source, following
@@ -106,31 +109,33 @@ func expandTree(e Entry) ([]Entry, error) {
 // silently lose data: ".." in names or link targets, relative links that
 // climb above the root, entries below a symlink, duplicate paths, and device
 // nodes unless e.AllowDevices.
-func expandTar(e Entry) ([]Entry, *os.File, error) {
+func expandTar(e Entry) ([]Entry, TarSource, *os.File, error) {
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("%s: %s", e.describe(), fmt.Sprintf(format, args...))
 	}
 	in, err := os.Open(e.Source)
 	if err != nil {
-		return nil, nil, fail("%v", err)
+		return nil, TarSource{}, nil, fail("%v", err)
 	}
 	defer in.Close()
 	spool, err := os.CreateTemp("", "scratch-tar-*")
 	if err != nil {
-		return nil, nil, fail("%v", err)
+		return nil, TarSource{}, nil, fail("%v", err)
 	}
 	// Unlinked at once: the open file lives until the tool ends, however it
 	// ends, and no name is left behind.
 	if err := os.Remove(spool.Name()); err != nil {
 		spool.Close()
-		return nil, nil, fail("%v", err)
+		return nil, TarSource{}, nil, fail("%v", err)
 	}
-	br := bufio.NewReaderSize(in, 1<<20)
+	// The archive's own digest, for an SBOM, is taken as it is read.
+	file := newDigester(io.Discard)
+	br := bufio.NewReaderSize(io.TeeReader(in, file), 1<<20)
 	var src io.Reader = br
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, spool, fail("bad gzip: %v", err)
+			return nil, TarSource{}, spool, fail("bad gzip: %v", err)
 		}
 		src = zr
 	}
@@ -147,20 +152,20 @@ func expandTar(e Entry) ([]Entry, *os.File, error) {
 			break
 		}
 		if err != nil {
-			return nil, spool, fail("reading the tar: %v", err)
+			return nil, TarSource{}, spool, fail("reading the tar: %v", err)
 		}
 		name, err := tarName(h.Name)
 		if err != nil {
-			return nil, spool, fail("entry %q: %v", h.Name, err)
+			return nil, TarSource{}, spool, fail("entry %q: %v", h.Name, err)
 		}
 		if isSparse(h) {
-			return nil, spool, fail("entry %q is a sparse file, which a layer cannot hold as it is; make the archive without sparse files (GNU tar: no --sparse)", h.Name)
+			return nil, TarSource{}, spool, fail("entry %q is a sparse file, which a layer cannot hold as it is; make the archive without sparse files (GNU tar: no --sparse)", h.Name)
 		}
 		if name == "" {
 			continue // the archive's own root, "./"
 		}
 		if seen[name] {
-			return nil, spool, fail("entry %q appears twice; a layer holds one entry per path", h.Name)
+			return nil, TarSource{}, spool, fail("entry %q appears twice; a layer holds one entry per path", h.Name)
 		}
 		seen[name] = true
 		dest := path.Join(e.Path, name)
@@ -179,43 +184,46 @@ func expandTar(e Entry) ([]Entry, *os.File, error) {
 			entry.Kind = KindDir
 		case tar.TypeSymlink:
 			if err := checkLinkTarget(name, h.Linkname); err != nil {
-				return nil, spool, fail("symlink %q: %v", h.Name, err)
+				return nil, TarSource{}, spool, fail("symlink %q: %v", h.Name, err)
 			}
 			entry.Kind, entry.Target = KindSymlink, h.Linkname
 			symlinks = append(symlinks, name)
 		case tar.TypeLink:
 			target, err := tarName(h.Linkname)
 			if err != nil || target == "" {
-				return nil, spool, fail("hardlink %q: target %q is not a path inside the archive", h.Name, h.Linkname)
+				return nil, TarSource{}, spool, fail("hardlink %q: target %q is not a path inside the archive", h.Name, h.Linkname)
 			}
 			entry.Kind, entry.Target = KindHardlink, path.Join(e.Path, target)
 		case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
 			if !e.AllowDevices {
-				return nil, spool, fail("entry %q is a device node or FIFO; scratch images rarely need one (the runtime provides /dev). Remove it from the archive, or set allow_devices = True on the scratch_layer", h.Name)
+				return nil, TarSource{}, spool, fail("entry %q is a device node or FIFO; scratch images rarely need one (the runtime provides /dev). Remove it from the archive, or set allow_devices = True on the scratch_layer", h.Name)
 			}
 			entry.Kind, entry.device = kindDevice, h
 		default:
-			return nil, spool, fail("entry %q has unsupported type %q", h.Name, h.Typeflag)
+			return nil, TarSource{}, spool, fail("entry %q has unsupported type %q", h.Name, h.Typeflag)
 		}
 		out = append(out, entry)
 	}
 	// Drain the archive so that the spool holds every file's bytes.
 	if _, err := io.Copy(io.Discard, counter); err != nil {
-		return nil, spool, fail("reading the tar: %v", err)
+		return nil, TarSource{}, spool, fail("reading the tar: %v", err)
+	}
+	if _, err := io.Copy(io.Discard, br); err != nil {
+		return nil, TarSource{}, spool, fail("reading the tar: %v", err)
 	}
 	sort.Strings(symlinks)
 	if err := checkSymlinkChains(out, e.Path); err != nil {
-		return nil, spool, fail("%v", err)
+		return nil, TarSource{}, spool, fail("%v", err)
 	}
 	for _, entry := range out {
 		rel := strings.TrimPrefix(strings.TrimPrefix(entry.Path, e.Path), "/")
 		for _, link := range symlinks {
 			if strings.HasPrefix(rel, link+"/") {
-				return nil, spool, fail("entry %q lies below the symlink %q; writing through a symlink could escape the image root", rel, link)
+				return nil, TarSource{}, spool, fail("entry %q lies below the symlink %q; writing through a symlink could escape the image root", rel, link)
 			}
 		}
 	}
-	return out, spool, nil
+	return out, TarSource{Path: e.Path, Digest: file.digest(), Size: file.n}, spool, nil
 }
 
 // isSparse says whether h is a GNU sparse file, old style or PAX: its bytes

@@ -4,12 +4,17 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // makeTar writes a tar of headers (with bodies for regular files), gzipped
@@ -144,5 +149,40 @@ func TestTreeIsCopied(t *testing.T) {
 	}
 	if headers["usr/share/data/a/f.txt"].mode != 0o644 || headers["usr/share/data/a/empty/"].mode != 0o755 || string(bodies["usr/share/data/link-to-top"]) != "t" {
 		t.Errorf("modes or followed symlink wrong: %+v", headers)
+	}
+}
+
+// The descriptor lists every entry, files with their digest, and the digest
+// of each merged tar: what an SBOM needs without reading the blob.
+func TestDescriptorListsFilesAndTars(t *testing.T) {
+	bodies := map[string]string{"./bin/busybox": "\x7fELF not really", "./etc/motd": "welcome\n"}
+	dir := writeSources(t, map[string][]byte{"app": []byte("app")}, time.Now(), 0o644)
+	src := makeTar(t, true, rootfsHeaders(), bodies)
+	_, desc := writeLayer(t, []Entry{
+		{Kind: KindTar, Path: "/", Source: src},
+		{Kind: KindFile, Path: "/app/app", Source: filepath.Join(dir, "app")},
+	})
+	sum := func(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }
+	want := []File{
+		{Path: "/app", Kind: KindDir, Mode: 0o755},
+		{Path: "/app/app", Kind: KindFile, Mode: 0o644, Size: 3, SHA256: sum("app")},
+		{Path: "/bin", Kind: KindDir, Mode: 0o755},
+		{Path: "/bin/busybox", Kind: KindFile, Mode: 0o755, Size: int64(len(bodies["./bin/busybox"])), SHA256: sum(bodies["./bin/busybox"])},
+		{Path: "/bin/ls", Kind: KindHardlink, Mode: 0o755, Target: "bin/busybox"},
+		{Path: "/bin/sh", Kind: KindSymlink, Mode: 0o777, Target: "busybox"},
+		{Path: "/etc", Kind: KindDir, Mode: 0o755},
+		{Path: "/etc/localtime", Kind: KindSymlink, Mode: 0o777, Target: "/usr/share/zoneinfo/UTC"},
+		{Path: "/etc/motd", Kind: KindFile, Mode: 0o600, Size: 8, SHA256: sum("welcome\n")},
+	}
+	if !reflect.DeepEqual(desc.Files, want) {
+		t.Errorf("files:\n got %+v\nwant %+v", desc.Files, want)
+	}
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tarWant := []TarSource{{Path: "/", Digest: v1.Hash{Algorithm: "sha256", Hex: sum(string(data))}, Size: int64(len(data))}}
+	if !reflect.DeepEqual(desc.Tars, tarWant) {
+		t.Errorf("tars: got %+v, want %+v", desc.Tars, tarWant)
 	}
 }

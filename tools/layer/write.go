@@ -32,6 +32,33 @@ type Descriptor struct {
 	// an image needs to check that its entrypoint can start.
 	Executables map[string]Executable `json:"executables,omitempty"`
 	Symlinks    map[string]string     `json:"symlinks,omitempty"`
+	// Files lists every entry in layer order, and Tars the digest of each
+	// tar merged into the layer, in the order of its entries: what an SBOM
+	// says of the layer, so that it never reads the blob.
+	Files []File      `json:"files,omitempty"`
+	Tars  []TarSource `json:"tars,omitempty"`
+}
+
+// File is one entry of a written layer.
+type File struct {
+	// Path is absolute, such as "/app/hello".
+	Path string `json:"path"`
+	// Kind is KindFile, KindDir, KindSymlink, KindHardlink or "device".
+	Kind Kind  `json:"kind"`
+	Mode int64 `json:"mode"`
+	// Size and SHA256 (hex) are those of a regular file's content.
+	Size   int64  `json:"size,omitempty"`
+	SHA256 string `json:"sha256,omitempty"`
+	// Target is a link's target.
+	Target string `json:"target,omitempty"`
+}
+
+// TarSource is a tar file merged into a layer.
+type TarSource struct {
+	// Path is where its entries went.
+	Path   string  `json:"path"`
+	Digest v1.Hash `json:"digest"`
+	Size   int64   `json:"size"`
 }
 
 type options struct {
@@ -73,7 +100,7 @@ func Write(w io.Writer, entries []Entry, opts ...Option) (Descriptor, error) {
 	if err != nil {
 		return Descriptor{}, err
 	}
-	entries, release, err := expand(entries)
+	entries, tars, release, err := expand(entries)
 	if err != nil {
 		return Descriptor{}, err
 	}
@@ -91,7 +118,7 @@ func Write(w io.Writer, entries []Entry, opts ...Option) (Descriptor, error) {
 	uncompressed := newDigester(cw)
 	tw := tar.NewWriter(uncompressed)
 	buf := make([]byte, copyBufferSize)
-	desc := Descriptor{MediaType: mediaType}
+	desc := Descriptor{MediaType: mediaType, Tars: tars}
 	for _, it := range items {
 		if err := writeItem(tw, it, &o, buf, &desc); err != nil {
 			cw.Close()
@@ -161,6 +188,7 @@ func writeItem(tw *tar.Writer, it item, o *options, buf []byte, desc *Descriptor
 	if err := tw.WriteHeader(hdr); err != nil {
 		return fmt.Errorf("%s: %w", it.describe(), err)
 	}
+	desc.Files = append(desc.Files, File{Path: "/" + it.name, Kind: it.Kind, Mode: hdr.Mode, Target: hdr.Linkname})
 	return nil
 }
 
@@ -223,13 +251,15 @@ func writeFile(tw *tar.Writer, hdr *tar.Header, it item, mode int64, staticArch 
 		return fmt.Errorf("%s: %w", it.describe(), err)
 	}
 	// readerOnly hides WriterTo so that our buffer size is used.
-	n, err := io.CopyBuffer(tw, readerOnly{content}, buf)
+	sum := sha256.New()
+	n, err := io.CopyBuffer(io.MultiWriter(tw, sum), readerOnly{content}, buf)
 	if err != nil {
 		return fmt.Errorf("%s: %w (did the file change while it was read?)", it.describe(), err)
 	}
 	if n != hdr.Size {
 		return fmt.Errorf("%s: read %d bytes, expected %d: the file changed while it was read", it.describe(), n, hdr.Size)
 	}
+	desc.Files = append(desc.Files, File{Path: "/" + it.name, Kind: KindFile, Mode: mode, Size: n, SHA256: hex.EncodeToString(sum.Sum(nil))})
 	return nil
 }
 

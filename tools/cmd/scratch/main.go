@@ -4,6 +4,7 @@
 //	scratch layer --entry JSON... [--compression zstd] --output layer.tar.gz --descriptor layer.json
 //	scratch image --config JSON --layer JSON... --layout DIR --digest image.digest
 //	scratch index --image DIR... --layout DIR --digest index.digest
+//	scratch sbom --name REF --digest image.digest --layer JSON... [--go_sum go.sum] --output image.spdx.json
 //	scratch tarball --layout DIR --repo_tag REF... [--platform linux/amd64] --output image.tar
 //	scratch push --layout DIR --repository REPO [--tag TAG...]
 //	scratch load --tarball image.tar --layout DIR [--tag REF...] [--runtime podman|docker]
@@ -33,6 +34,7 @@ var verbs = map[string]verb{
 	"layer":   {"write one reproducible layer (tar+gzip) and its descriptor", runLayer},
 	"image":   {"write an image's config and manifest as an OCI layout (linking the layers) and its digest", runImage},
 	"index":   {"write an OCI index of single-platform images as an OCI layout (linking the blobs) and its digest", runIndex},
+	"sbom":    {"write an image's SBOM (SPDX 2.3 JSON) from its layers' descriptors and the Go modules Bazel linked", runSBOM},
 	"tarball": {"write an OCI layout as one tar that podman load, docker load and skopeo read", runTarball},
 	"push":    {"push an OCI layout's image or index to a registry; print REPOSITORY@sha256:...", runPush},
 	"load":    {"load an image into podman or docker; print each name and image id", runLoad},

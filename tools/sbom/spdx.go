@@ -1,0 +1,402 @@
+package sbom
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"path"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/rules-scratch/rules_scratch/tools/layer"
+)
+
+// NamespacePrefix starts every document namespace; the rest is the image's
+// name and manifest digest, which make the namespace unique to the image.
+const NamespacePrefix = "https://github.com/rules-scratch/rules_scratch/sbom/"
+
+const noAssertion = "NOASSERTION"
+
+// The SPDX 2.3 JSON document, as much of it as we write.
+type spdxDocument struct {
+	SPDXVersion       string             `json:"spdxVersion"`
+	DataLicense       string             `json:"dataLicense"`
+	SPDXID            string             `json:"SPDXID"`
+	Name              string             `json:"name"`
+	DocumentNamespace string             `json:"documentNamespace"`
+	CreationInfo      spdxCreationInfo   `json:"creationInfo"`
+	Packages          []spdxPackage      `json:"packages"`
+	Files             []spdxFile         `json:"files,omitempty"`
+	Relationships     []spdxRelationship `json:"relationships"`
+}
+
+type spdxCreationInfo struct {
+	Created  string   `json:"created"`
+	Creators []string `json:"creators"`
+}
+
+type spdxPackage struct {
+	SPDXID                string            `json:"SPDXID"`
+	Name                  string            `json:"name"`
+	VersionInfo           string            `json:"versionInfo,omitempty"`
+	PackageFileName       string            `json:"packageFileName,omitempty"`
+	Supplier              string            `json:"supplier,omitempty"`
+	DownloadLocation      string            `json:"downloadLocation"`
+	FilesAnalyzed         bool              `json:"filesAnalyzed"`
+	Checksums             []spdxChecksum    `json:"checksums,omitempty"`
+	LicenseConcluded      string            `json:"licenseConcluded"`
+	LicenseDeclared       string            `json:"licenseDeclared"`
+	CopyrightText         string            `json:"copyrightText"`
+	Comment               string            `json:"comment,omitempty"`
+	ExternalRefs          []spdxExternalRef `json:"externalRefs,omitempty"`
+	PrimaryPackagePurpose string            `json:"primaryPackagePurpose,omitempty"`
+}
+
+type spdxFile struct {
+	SPDXID           string         `json:"SPDXID"`
+	FileName         string         `json:"fileName"`
+	Checksums        []spdxChecksum `json:"checksums"`
+	LicenseConcluded string         `json:"licenseConcluded"`
+	CopyrightText    string         `json:"copyrightText"`
+}
+
+type spdxChecksum struct {
+	Algorithm     string `json:"algorithm"`
+	ChecksumValue string `json:"checksumValue"`
+}
+
+type spdxExternalRef struct {
+	ReferenceCategory string `json:"referenceCategory"`
+	ReferenceType     string `json:"referenceType"`
+	ReferenceLocator  string `json:"referenceLocator"`
+}
+
+type spdxRelationship struct {
+	Element string `json:"spdxElementId"`
+	Type    string `json:"relationshipType"`
+	Related string `json:"relatedSpdxElement"`
+}
+
+// SPDX returns the image's SBOM as SPDX 2.3 JSON, indented, with a final
+// newline.
+func SPDX(img *Image, sums Sums) ([]byte, error) {
+	if img.Name == "" || img.Digest.Hex == "" {
+		return nil, fmt.Errorf("the image needs a name and a digest")
+	}
+	b := &spdxBuilder{packages: map[string]spdxPackage{}, relations: map[spdxRelationship]bool{}, sums: sums}
+	imageID := "SPDXRef-Image"
+	b.add(spdxPackage{
+		SPDXID:                imageID,
+		Name:                  img.Name,
+		VersionInfo:           img.Digest.String(),
+		DownloadLocation:      noAssertion,
+		Checksums:             []spdxChecksum{{"SHA256", img.Digest.Hex}},
+		ExternalRefs:          []spdxExternalRef{purlRef(ImagePurl(img))},
+		PrimaryPackagePurpose: "CONTAINER",
+		Comment:               fmt.Sprintf("An OCI image for %s, built from scratch by rules_scratch; its version is its manifest digest.", platformString(img)),
+	})
+	b.relate("SPDXRef-DOCUMENT", "DESCRIBES", imageID)
+
+	// A path's file is the one of the topmost layer that has it.
+	fileIDs := map[string]string{}
+	for i, l := range img.Layers {
+		layerID := fmt.Sprintf("SPDXRef-Layer-%d", i)
+		b.add(spdxPackage{
+			SPDXID:           layerID,
+			Name:             fmt.Sprintf("layer %d: %s", i, l.CreatedBy),
+			VersionInfo:      l.Descriptor.Digest.String(),
+			DownloadLocation: noAssertion,
+			Checksums:        []spdxChecksum{{"SHA256", l.Descriptor.Digest.Hex}},
+			Comment:          fmt.Sprintf("A layer (%s, %d bytes, diff ID %s); its version is its blob's digest.", l.Descriptor.MediaType, l.Descriptor.Size, l.Descriptor.DiffID),
+		})
+		b.relate(imageID, "CONTAINS", layerID)
+		for _, f := range l.Descriptor.Files {
+			if f.Kind != layer.KindFile {
+				continue
+			}
+			id := contentID("SPDXRef-File", fmt.Sprint(i), f.Path, f.SHA256)
+			b.files = append(b.files, spdxFile{
+				SPDXID:           id,
+				FileName:         f.Path,
+				Checksums:        []spdxChecksum{{"SHA256", f.SHA256}},
+				LicenseConcluded: noAssertion,
+				CopyrightText:    noAssertion,
+			})
+			b.relate(layerID, "CONTAINS", id)
+			fileIDs[f.Path] = id
+		}
+	}
+	for i, l := range img.Layers {
+		tars := l.Descriptor.Tars
+		tarPackages, err := l.tars()
+		if err != nil {
+			return nil, err
+		}
+		for j, p := range tarPackages {
+			id := contentID("SPDXRef-Tar", tars[j].Digest.Hex)
+			b.add(spdxPackage{
+				SPDXID:           id,
+				Name:             p.Name,
+				PackageFileName:  p.File,
+				VersionInfo:      noAssertion,
+				DownloadLocation: noAssertion,
+				Checksums:        []spdxChecksum{{"SHA256", tars[j].Digest.Hex}},
+				Comment:          fmt.Sprintf("A tar of %d bytes whose entries layer %d holds below %s; its contents are not guessed: the layer's files are listed as they are.", tars[j].Size, i, p.Path),
+			})
+			b.relate(imageID, "CONTAINS", id)
+		}
+		for _, p := range l.Packages {
+			switch p.Kind {
+			case KindGoBinary:
+				if err := b.goBinary(imageID, p, fileIDs); err != nil {
+					return nil, err
+				}
+			case KindPackage:
+				b.filePackage(imageID, p, fileIDs)
+			case KindTar:
+			default:
+				return nil, fmt.Errorf("layer %d: unknown package kind %q", i, p.Kind)
+			}
+		}
+	}
+
+	doc := spdxDocument{
+		SPDXVersion:       "SPDX-2.3",
+		DataLicense:       "CC0-1.0",
+		SPDXID:            "SPDXRef-DOCUMENT",
+		Name:              img.Name,
+		DocumentNamespace: NamespacePrefix + url.PathEscape(img.Name) + "/" + img.Digest.Algorithm + "-" + img.Digest.Hex,
+		CreationInfo: spdxCreationInfo{
+			Created:  time.Unix(img.Created, 0).UTC().Format(time.RFC3339),
+			Creators: []string{"Tool: rules_scratch"},
+		},
+	}
+	for _, p := range b.packages {
+		doc.Packages = append(doc.Packages, p)
+	}
+	sort.Slice(doc.Packages, func(i, j int) bool { return doc.Packages[i].SPDXID < doc.Packages[j].SPDXID })
+	doc.Files = b.files
+	sort.Slice(doc.Files, func(i, j int) bool { return doc.Files[i].SPDXID < doc.Files[j].SPDXID })
+	for r := range b.relations {
+		doc.Relationships = append(doc.Relationships, r)
+	}
+	sort.Slice(doc.Relationships, func(i, j int) bool {
+		a, c := doc.Relationships[i], doc.Relationships[j]
+		if a.Element != c.Element {
+			return a.Element < c.Element
+		}
+		if a.Type != c.Type {
+			return a.Type < c.Type
+		}
+		return a.Related < c.Related
+	})
+	return marshal(doc)
+}
+
+type spdxBuilder struct {
+	packages  map[string]spdxPackage
+	files     []spdxFile
+	relations map[spdxRelationship]bool
+	sums      Sums
+}
+
+func (b *spdxBuilder) add(p spdxPackage) {
+	if p.LicenseConcluded == "" {
+		p.LicenseConcluded = noAssertion
+	}
+	if p.LicenseDeclared == "" {
+		p.LicenseDeclared = noAssertion
+	}
+	if p.CopyrightText == "" {
+		p.CopyrightText = noAssertion
+	}
+	b.packages[p.SPDXID] = p
+}
+
+func (b *spdxBuilder) relate(from, kind, to string) {
+	b.relations[spdxRelationship{from, kind, to}] = true
+}
+
+// module adds the package of a Go module (or of the standard library, path
+// "stdlib") and returns its identifier.
+func (b *spdxBuilder) module(m Module) string {
+	if m.Path == "stdlib" {
+		id := contentID("SPDXRef-Package-golang", "stdlib", m.Version)
+		b.add(spdxPackage{
+			SPDXID:           id,
+			Name:             "stdlib",
+			VersionInfo:      m.Version,
+			Supplier:         "Organization: Go",
+			DownloadLocation: "https://go.dev/dl/" + m.Version + ".src.tar.gz",
+			ExternalRefs:     []spdxExternalRef{purlRef("pkg:golang/stdlib@" + strings.TrimPrefix(m.Version, "go"))},
+			Comment:          "The Go standard library and runtime of the Go SDK that built the binary.",
+		})
+		return id
+	}
+	id := contentID("SPDXRef-Package-golang", m.Path, m.Version)
+	p := spdxPackage{
+		SPDXID:           id,
+		Name:             m.Path,
+		VersionInfo:      m.Version,
+		DownloadLocation: "https://proxy.golang.org/" + escapeModulePath(m.Path) + "/@v/" + escapeModulePath(m.Version) + ".zip",
+		ExternalRefs:     []spdxExternalRef{purlRef(ModulePurl(m))},
+	}
+	if h1 := b.sums[m.Path+"@"+m.Version]; h1 != "" {
+		if sum, ok := h1Hex(h1); ok {
+			p.Checksums = []spdxChecksum{{"SHA256", sum}}
+			p.Comment = "go.sum: " + h1 + " (the checksum is this h1 hash: SHA-256 of the module's file list, as golang.org/x/mod/sumdb/dirhash computes it)."
+		}
+	}
+	b.add(p)
+	return id
+}
+
+func (b *spdxBuilder) goBinary(imageID string, p Package, fileIDs map[string]string) error {
+	id := contentID("SPDXRef-Package-go-binary", p.Path)
+	pkg := spdxPackage{
+		SPDXID:                id,
+		Name:                  path.Base(p.Path),
+		PackageFileName:       p.Path,
+		VersionInfo:           noAssertion,
+		DownloadLocation:      noAssertion,
+		PrimaryPackagePurpose: "APPLICATION",
+		Comment:               "A Go binary built by rules_go; its modules are read off Bazel's build graph (rules_go links no module list into the binary).",
+	}
+	if p.Main != nil && p.Main.Path != "" {
+		pkg.VersionInfo = p.Main.Version
+		pkg.Comment += " Main module: " + p.Main.Path + " " + p.Main.Version + "."
+		pkg.ExternalRefs = []spdxExternalRef{purlRef(ModulePurl(*p.Main))}
+	}
+	if fid, ok := fileIDs[p.Path]; ok {
+		for _, f := range b.files {
+			if f.SPDXID == fid {
+				pkg.Checksums = f.Checksums
+			}
+		}
+		b.relate(id, "CONTAINS", fid)
+	}
+	b.add(pkg)
+	b.relate(imageID, "CONTAINS", id)
+	if p.Stdlib != "" {
+		b.relate(id, "DEPENDS_ON", b.module(Module{Path: "stdlib", Version: p.Stdlib}))
+	}
+	for _, m := range p.Modules {
+		b.relate(id, "DEPENDS_ON", b.module(m))
+	}
+	for _, repo := range p.Unversioned {
+		unknown := contentID("SPDXRef-Package-bazel-repository", repo)
+		b.add(spdxPackage{
+			SPDXID:           unknown,
+			Name:             "@" + repo,
+			VersionInfo:      noAssertion,
+			DownloadLocation: noAssertion,
+			Comment:          "Go code of the Bazel repository @" + repo + ", which carries no module version (no package_info).",
+		})
+		b.relate(id, "DEPENDS_ON", unknown)
+	}
+	return nil
+}
+
+func (b *spdxBuilder) filePackage(imageID string, p Package, fileIDs map[string]string) {
+	id := contentID("SPDXRef-Package", p.Name, p.Version, strings.Join(p.Paths, "\n"))
+	pkg := spdxPackage{
+		SPDXID:           id,
+		Name:             p.Name,
+		VersionInfo:      p.Version,
+		Supplier:         "Organization: rules_scratch",
+		DownloadLocation: noAssertion,
+		Comment:          p.Comment,
+	}
+	if pkg.VersionInfo == "" {
+		pkg.VersionInfo = noAssertion
+	}
+	if p.Purl != "" {
+		pkg.ExternalRefs = []spdxExternalRef{purlRef(p.Purl)}
+	}
+	b.add(pkg)
+	b.relate(imageID, "CONTAINS", id)
+	if p.Source != nil {
+		b.relate(id, "GENERATED_FROM", b.module(*p.Source))
+	}
+	for filePath, fid := range fileIDs {
+		for _, dir := range p.Paths {
+			if filePath == dir || strings.HasPrefix(filePath, strings.TrimSuffix(dir, "/")+"/") {
+				b.relate(id, "CONTAINS", fid)
+			}
+		}
+	}
+}
+
+// ImagePurl is the package URL of an image: pkg:oci/<name>@sha256%3A<hex>
+// with its architecture and tag.
+func ImagePurl(img *Image) string {
+	repo, tag := img.Name, ""
+	if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
+		repo, tag = repo[:i], repo[i+1:]
+	}
+	q := url.Values{}
+	if img.Platform.Architecture != "" {
+		q.Set("arch", img.Platform.Architecture)
+	}
+	if tag != "" {
+		q.Set("tag", tag)
+	}
+	purl := "pkg:oci/" + strings.ToLower(path.Base(repo)) + "@" + img.Digest.Algorithm + "%3A" + img.Digest.Hex
+	if len(q) > 0 {
+		purl += "?" + q.Encode()
+	}
+	return purl
+}
+
+// ModulePurl is the package URL of a Go module: pkg:golang/<path>@<version>.
+func ModulePurl(m Module) string {
+	return "pkg:golang/" + m.Path + "@" + m.Version
+}
+
+func purlRef(purl string) spdxExternalRef {
+	return spdxExternalRef{"PACKAGE-MANAGER", "purl", purl}
+}
+
+func platformString(img *Image) string {
+	s := img.Platform.OS + "/" + img.Platform.Architecture
+	if img.Platform.Variant != "" {
+		s += "/" + img.Platform.Variant
+	}
+	return s
+}
+
+// contentID is an SPDX identifier derived from the given parts.
+func contentID(prefix string, parts ...string) string {
+	h := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return prefix + "-" + hex.EncodeToString(h[:8])
+}
+
+// escapeModulePath escapes upper-case letters as the module proxy wants
+// ("!" and the lower-case letter), as golang.org/x/mod/module.EscapePath.
+func escapeModulePath(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsUpper(r) {
+			b.WriteByte('!')
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
