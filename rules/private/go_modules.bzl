@@ -39,6 +39,7 @@ def _go_modules_aspect_impl(target, ctx):
     main = ""
     if GoArchive in target:
         repo = target.label.workspace_name
+        module = None
         if repo:
             info = _package_info(ctx)
             module = _module(info) if info else None

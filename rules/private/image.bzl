@@ -1,9 +1,12 @@
 """scratch_image: an OCI image made of scratch_layer layers and nothing else."""
 
+load("@bazel_skylib//rules:common_settings.bzl", "BuildSettingInfo")
 load(":config.bzl", "check_repo_tag", "check_stop_signal", "check_user", "check_volumes", "env_list", "exposed_ports")
 load(":image_info.bzl", "ImageInfo")
+load(":label.bzl", "label_name")
 load(":layer_info.bzl", "LayerInfo")
 load(":platform.bzl", "PLATFORM_ATTRS", "image_platform")
+load(":stamp.bzl", "STAMP_ATTRS", "stamping")
 load(":toolchain.bzl", "SCRATCH_TOOLCHAIN_TYPE", "scratch_tool", "tool_args")
 
 _DOC = """Builds a single-platform OCI image from scratch: no base image, only `layers`.
@@ -17,6 +20,11 @@ Outputs:
   `sbom`): the image, its layers and every regular file in them with its
   sha256, each Go binary with the Go modules linked into it (read off Bazel's
   graph), the Go standard library, the scratch essentials and merged tars;
+- `<name>.provenance.json`: its SLSA provenance v1 (an in-toto Statement
+  v1, also output group `provenance`): the manifest digest as subject, the
+  target, platform and compression, and every input resolved: the Go SDK,
+  each module (with its go.sum hash as `dirHash`), the essentials' sources,
+  merged tars and, with `--stamp`, the commit (`STABLE_GIT_COMMIT`);
 - `<name>.tar`, only when asked for (output group `tarball`, as in
   `bazel build :image --output_groups=+tarball`, or by `scratch_load`): the
   layout as one tar, which also holds a `manifest.json` so that `docker load`
@@ -125,52 +133,124 @@ def _scratch_image_impl(ctx):
         toolchain = SCRATCH_TOOLCHAIN_TYPE,
     )
     tarball = write_tarball(ctx, layout, repo_tags)
-    sbom = write_sbom(ctx, digest, repo_tags[0], config, layers)
+    image = sbom_image(digest, repo_tags[0], config, layers)
+    sbom = write_sbom(ctx, [image])
+    provenance = write_provenance(ctx, [image])
     return [
-        DefaultInfo(files = depset([layout, digest, sbom])),
-        OutputGroupInfo(tarball = depset([tarball]), sbom = depset([sbom])),
-        ImageInfo(layout = layout, tarball = tarball, digest = digest, sbom = sbom, repo_tags = repo_tags, layers = layers, config = config),
+        DefaultInfo(files = depset([layout, digest, sbom, provenance])),
+        OutputGroupInfo(tarball = depset([tarball]), sbom = depset([sbom]), provenance = depset([provenance])),
+        ImageInfo(layout = layout, tarball = tarball, digest = digest, sbom = sbom, provenance = provenance, sbom_image = image, repo_tags = repo_tags, layers = layers, config = config),
     ]
 
-def write_sbom(ctx, digest, name, config, layers):
-    """Registers the action that writes an image's SBOM, `<name>.spdx.json`.
-
-    It reads the layers' descriptors, never their blobs.
+def sbom_image(digest, name, config, layers):
+    """Describes an image to the tool's sbom and provenance verbs.
 
     Args:
-      ctx: a rule context whose rule declares SCRATCH_TOOLCHAIN_TYPE and `_go_sum`.
       digest: the image's digest file.
       name: the image's first repository:tag.
       config: the image's config dict (platform and created time).
       layers: the image's LayerInfo, bottom first.
 
     Returns:
+      A struct: `json` for `--image`, `inputs` the files it names (the
+      layers' descriptors, never their blobs).
+    """
+    return struct(
+        json = json.encode({
+            "name": name,
+            "digest": digest.path,
+            "platform": {k: config[k] for k in ("os", "architecture", "variant")},
+            "created": config["created"],
+            "layers": [{
+                "descriptor": layer.descriptor.path,
+                "created_by": layer.created_by,
+                "packages": [json.decode(p) for p in layer.packages],
+            } for layer in layers],
+        }),
+        inputs = [digest] + [layer.descriptor for layer in layers],
+    )
+
+def write_sbom(ctx, images, index = None):
+    """Registers the action that writes `<name>.spdx.json`.
+
+    Args:
+      ctx: a rule context with SBOM_ATTRS whose rule declares SCRATCH_TOOLCHAIN_TYPE.
+      images: the sbom_image of the image, or of each image of an index.
+      index: for an index, a struct(name, digest, created).
+
+    Returns:
       The SBOM File.
     """
     sbom = ctx.actions.declare_file(ctx.label.name + ".spdx.json")
     args = tool_args(ctx, "sbom")
-    args.add("--name", name)
-    args.add("--digest", digest)
-    args.add("--platform", json.encode({k: config[k] for k in ("os", "architecture", "variant")}))
-    args.add("--created", config["created"])
-    for layer in layers:
-        args.add("--layer", json.encode({
-            "descriptor": layer.descriptor.path,
-            "created_by": layer.created_by,
-            "packages": [json.decode(p) for p in layer.packages],
-        }))
+    inputs = [ctx.file._go_sum]
+    for image in images:
+        args.add("--image", image.json)
+        inputs.extend(image.inputs)
+    if index:
+        args.add("--index", "%s=%s" % (index.name, index.digest.path))
+        args.add("--created", index.created)
+        inputs.append(index.digest)
     args.add("--go_sum", ctx.file._go_sum)
     args.add("--output", sbom)
     ctx.actions.run(
         executable = scratch_tool(ctx),
         arguments = [args],
-        inputs = [digest, ctx.file._go_sum] + [layer.descriptor for layer in layers],
+        inputs = depset(inputs),
         outputs = [sbom],
         mnemonic = "ScratchSBOM",
         progress_message = "Writing the SBOM of %{label}",
         toolchain = SCRATCH_TOOLCHAIN_TYPE,
     )
     return sbom
+
+def write_provenance(ctx, images, subjects = {}):
+    """Registers the action that writes `<name>.provenance.json`.
+
+    Args:
+      ctx: a rule context with SBOM_ATTRS and STAMP_ATTRS whose rule declares SCRATCH_TOOLCHAIN_TYPE.
+      images: the sbom_image of each image built.
+      subjects: name to digest File of what the provenance is about; empty for the one image.
+
+    Returns:
+      The provenance File.
+    """
+    provenance = ctx.actions.declare_file(ctx.label.name + ".provenance.json")
+    args = tool_args(ctx, "provenance")
+    inputs = [ctx.file._go_sum]
+    for image in images:
+        args.add("--image", image.json)
+        inputs.extend(image.inputs)
+    for name, digest in subjects.items():
+        args.add("--subject", "%s=%s" % (name, digest.path))
+        inputs.append(digest)
+    args.add("--target", label_name(ctx.label))
+    args.add("--builder_id", ctx.attr._builder_id[BuildSettingInfo].value)
+    if stamping(ctx):
+        # The volatile file never reruns the action by itself: Bazel treats
+        # it as unchanged, so the timestamp is that of the last real change.
+        args.add_all([ctx.info_file, ctx.version_file], before_each = "--status")
+        inputs.extend([ctx.info_file, ctx.version_file])
+    args.add("--go_sum", ctx.file._go_sum)
+    args.add("--output", provenance)
+    ctx.actions.run(
+        executable = scratch_tool(ctx),
+        arguments = [args],
+        inputs = depset(inputs),
+        outputs = [provenance],
+        mnemonic = "ScratchProvenance",
+        progress_message = "Writing the provenance of %{label}",
+        toolchain = SCRATCH_TOOLCHAIN_TYPE,
+    )
+    return provenance
+
+SBOM_ATTRS = dict({
+    "_go_sum": attr.label(
+        default = "@rules_scratch_source_roots//:go.sum",
+        allow_single_file = True,
+    ),
+    "_builder_id": attr.label(default = "//rules:builder_id"),
+}, **STAMP_ATTRS)
 
 def write_tarball(ctx, layout, repo_tags, platform = None):
     """Registers the action that archives a layout as `<name>.tar`.
@@ -234,10 +314,6 @@ scratch_image = rule(
             doc = "The image's `created` time and history times, in seconds since 1970-01-01T00:00:00Z (the default, 0).",
             default = 0,
         ),
-        "_go_sum": attr.label(
-            default = "@rules_scratch_source_roots//:go.sum",
-            allow_single_file = True,
-        ),
-    }, **PLATFORM_ATTRS),
+    }, **(PLATFORM_ATTRS | SBOM_ATTRS)),
     toolchains = [SCRATCH_TOOLCHAIN_TYPE],
 )

@@ -8,6 +8,8 @@ ImageInfo = provider(
         "repo_tags": "list of string: the image's names (`repository:tag`).",
         "digest": "File: the manifest digest, `sha256:<hex>`, without a newline.",
         "sbom": "File: the image's SBOM, SPDX 2.3 JSON.",
+        "provenance": "File: the image's SLSA provenance v1, an in-toto Statement v1 (unsigned).",
+        "sbom_image": "struct: how the image is described to the tool's sbom and provenance verbs (`json`, `inputs`), for an index's documents.",
         "layers": "list of LayerInfo: the image's layers, bottom first.",
         "config": "dict: the configuration the image was written with (platform, entrypoint, cmd, env, ...), for images that extend it with `base`.",
     },

@@ -1,7 +1,7 @@
 """scratch_index: one image built for several platforms, as an OCI image index."""
 
 load(":config.bzl", "check_repo_tag")
-load(":image.bzl", "default_repo_tag", "write_tarball")
+load(":image.bzl", "SBOM_ATTRS", "default_repo_tag", "write_provenance", "write_sbom", "write_tarball")
 load(":image_info.bzl", "ImageInfo")
 load(":index_info.bzl", "IndexInfo")
 load(":platform.bzl", "OciPlatformInfo", "platform_string")
@@ -16,6 +16,9 @@ the OCI layout `<name>`, `<name>.digest` (of the index), and in output group
 `tarball` `<name>.tar`, which holds the whole index (so `skopeo copy --all
 oci-archive:...` carries every platform, and `podman load` takes the machine's)
 and whose `manifest.json` names one platform's image for `docker load`.
+`<name>.spdx.json` is the index's SBOM (each platform's image in full; the
+output group `sbom` adds each platform's own), and `<name>.provenance.json`
+its SLSA provenance, whose subjects are the index and each platform manifest.
 
 ```starlark
 platform(
@@ -77,16 +80,23 @@ def _scratch_index_impl(ctx):
         toolchain = SCRATCH_TOOLCHAIN_TYPE,
     )
     tarball = write_tarball(ctx, layout, repo_tags, platform = tarball_platform)
+    sbom_images = [image.sbom_image for image in images]
+    sbom = write_sbom(ctx, sbom_images, index = struct(name = repo_tags[0], digest = digest, created = images[0].config["created"]))
+    subjects = {repo_tags[0]: digest}
+    for platform, image in zip(platforms, images):
+        subjects[platform] = image.digest
+    provenance = write_provenance(ctx, sbom_images, subjects)
+    platform_sboms = [image.sbom for image in images]
     return [
-        DefaultInfo(files = depset([layout, digest])),
-        OutputGroupInfo(tarball = depset([tarball])),
-        IndexInfo(layout = layout, tarball = tarball, digest = digest, repo_tags = repo_tags, platforms = platforms, tarball_platform = tarball_platform),
+        DefaultInfo(files = depset([layout, digest, sbom, provenance])),
+        OutputGroupInfo(tarball = depset([tarball]), sbom = depset([sbom] + platform_sboms), provenance = depset([provenance])),
+        IndexInfo(layout = layout, tarball = tarball, digest = digest, sbom = sbom, platform_sboms = platform_sboms, provenance = provenance, repo_tags = repo_tags, platforms = platforms, tarball_platform = tarball_platform),
     ]
 
 scratch_index = rule(
     implementation = _scratch_index_impl,
     doc = _DOC,
-    attrs = {
+    attrs = dict({
         "image": attr.label(
             doc = "The `scratch_image` (or `go_scratch_image`) to build for each platform.",
             mandatory = True,
@@ -106,6 +116,6 @@ scratch_index = rule(
             cfg = "exec",
             providers = [OciPlatformInfo],
         ),
-    },
+    }, **SBOM_ATTRS),
     toolchains = [SCRATCH_TOOLCHAIN_TYPE],
 )

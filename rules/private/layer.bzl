@@ -2,6 +2,7 @@
 
 load(":go_modules.bzl", "go_modules_aspect")
 load(":go_modules_info.bzl", "GoModulesInfo")
+load(":label.bzl", "label_name")
 load(":layer_info.bzl", "LayerInfo")
 load(":package_info.bzl", "ScratchPackageInfo")
 load(":paths.bzl", "check_image_path", "parse_mode", "parse_owner")
@@ -96,7 +97,7 @@ def layer_entries(ctx):
         for f in target[DefaultInfo].files.to_list():
             packages.append(json.encode({
                 "kind": "tar",
-                "name": str(f.owner) if f.is_source else str(target.label),
+                "name": label_name(f.owner if f.is_source else target.label),
                 "file": f.basename,
                 "path": dest,
                 "key": "tar:" + f.path,

@@ -2,17 +2,18 @@
 
 load(":image_info.bzl", "ImageInfo")
 load(":index_info.bzl", "IndexInfo")
+load(":label.bzl", "label_name")
 load(":launcher.bzl", "LAUNCHER_TOOLCHAINS", "RUN_EXEC_GROUPS", "write_launcher")
-
-def _name(label):
-    return ("@" + label.workspace_name if label.workspace_name else "") + "//" + label.package + ":" + label.name
 
 def _image_args(ctx):
     args, layouts = [], []
     for target in ctx.attr.images:
         info = target[ImageInfo] if ImageInfo in target else target[IndexInfo]
-        args.append(("--image", (_name(target.label) + "=", info.layout)))
-        layouts.append(info.layout)
+        name = label_name(target.label)
+        args.append(("--image", (name + "=", info.layout)))
+        args.append(("--sbom", (name + "=", info.sbom)))
+        args.append(("--provenance", (name + "=", info.provenance)))
+        layouts.extend([info.layout, info.sbom, info.provenance])
     return args, layouts
 
 _ATTRS = {
@@ -62,7 +63,9 @@ def scratch_lock(name, images, lock = "digests.lock.json", **kwargs):
     layer's digest and diff_id, and one line per file (path, type, mode,
     owner, size, content digest), so that the test's failure says which
     image, which layer and which files changed, and how, and a change of the
-    lock shows in review where files changed.
+    lock shows in review where files changed. It also records the digests of
+    each target's SBOM and provenance and the Go modules its SBOM lists, so
+    that a bumped module is named with its old and new version.
 
     ```starlark
     scratch_lock(

@@ -175,6 +175,54 @@ func TestLockCheck(t *testing.T) {
 	}
 }
 
+func TestLockCheckDocuments(t *testing.T) {
+	locked := LockedTarget{Digest: "sha256:aa", SBOM: "sha256:s1", Provenance: "sha256:p1", Modules: []string{"golang.org/x/sys v0.47.0", "golang.org/x/text v0.20.0", "stdlib go1.26.8"}}
+	tests := []struct {
+		name      string
+		lock, now LockedTarget
+		want      []string
+	}{
+		{"unchanged", locked, locked, nil},
+		{
+			"a bumped module changes the image",
+			locked,
+			LockedTarget{Digest: "sha256:bb", SBOM: "sha256:s2", Provenance: "sha256:p2", Modules: []string{"github.com/google/uuid v1.6.0", "golang.org/x/sys v0.48.0", "stdlib go1.26.8"}},
+			[]string{"//a:image: locked sha256:aa, built sha256:bb", "Go module golang.org/x/sys: v0.47.0 -> v0.48.0", "Go module github.com/google/uuid added: v1.6.0", "Go module golang.org/x/text removed (was v0.20.0)"},
+		},
+		{
+			"the same image, another provenance",
+			locked,
+			LockedTarget{Digest: "sha256:aa", SBOM: "sha256:s1", Provenance: "sha256:p9", Modules: locked.Modules},
+			[]string{"the image is the locked one (sha256:aa)", "its provenance: locked sha256:p1, built sha256:p9"},
+		},
+		{
+			"a lock written before SBOMs",
+			LockedTarget{Digest: "sha256:aa"},
+			locked,
+			[]string{"its SBOM: locked none, built sha256:s1"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			problems := Lock{"//a:image": tt.lock}.Check(Lock{"//a:image": tt.now})
+			if len(tt.want) == 0 {
+				if len(problems) != 0 {
+					t.Errorf("problems %q, want none", problems)
+				}
+				return
+			}
+			if len(problems) != 1 {
+				t.Fatalf("problems %q, want one", problems)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(problems[0], want) {
+					t.Errorf("the explanation does not say %q:\n%s", want, problems[0])
+				}
+			}
+		})
+	}
+}
+
 var time1 = time.Unix(1700000000, 0)
 
 // TestOtherToolsImages compares ours with images other tools wrote: one made

@@ -16,10 +16,15 @@ import (
 // changed, and only there.
 type Lock map[string]LockedTarget
 
-// LockedTarget is one image, or one index (Images, per platform).
+// LockedTarget is one image, or one index (Images, per platform), with the
+// digests of its SBOM and provenance and the Go modules its SBOM lists
+// ("path version"), so that a bumped module is named with both versions.
 type LockedTarget struct {
-	Digest string        `json:"digest"`
-	Images []LockedImage `json:"images"`
+	Digest     string        `json:"digest"`
+	SBOM       string        `json:"sbom,omitempty"`
+	Provenance string        `json:"provenance,omitempty"`
+	Modules    []string      `json:"modules,omitempty"`
+	Images     []LockedImage `json:"images"`
 }
 
 // LockedImage is one platform's image.
@@ -148,14 +153,71 @@ func (l Lock) Check(built Lock) []string {
 			problems = append(problems, fmt.Sprintf("%s (%s) is not in the lock", name, now.Digest))
 		case locked.Digest != now.Digest:
 			problems = append(problems, explainTarget(name, locked, now))
+		case locked.SBOM != now.SBOM || locked.Provenance != now.Provenance:
+			problems = append(problems, explainDocuments(name, locked, now))
 		}
 	}
 	return problems
 }
 
+// explainDocuments says how the SBOM or provenance of an unchanged image
+// changed.
+func explainDocuments(name string, locked, now LockedTarget) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: the image is the locked one (%s), but", name, now.Digest)
+	for _, doc := range []struct{ what, old, now string }{{"SBOM", locked.SBOM, now.SBOM}, {"provenance", locked.Provenance, now.Provenance}} {
+		if doc.old != doc.now {
+			fmt.Fprintf(&b, "\n  its %s: locked %s, built %s", doc.what, orNone(doc.old), orNone(doc.now))
+		}
+	}
+	writeModuleChanges(&b, locked.Modules, now.Modules)
+	return b.String()
+}
+
+func orNone(digest string) string {
+	if digest == "" {
+		return "none"
+	}
+	return digest
+}
+
+// writeModuleChanges names each Go module added, removed or bumped.
+func writeModuleChanges(b *strings.Builder, old, now []string) {
+	split := func(lines []string) map[string]string {
+		m := map[string]string{}
+		for _, line := range lines {
+			path, version, _ := strings.Cut(line, " ")
+			m[path] = version
+		}
+		return m
+	}
+	o, n := split(old), split(now)
+	var paths []string
+	for p := range o {
+		paths = append(paths, p)
+	}
+	for p := range n {
+		if _, ok := o[p]; !ok {
+			paths = append(paths, p)
+		}
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		switch ov, nv := o[p], n[p]; {
+		case ov == "":
+			fmt.Fprintf(b, "\n  Go module %s added: %s", p, nv)
+		case nv == "":
+			fmt.Fprintf(b, "\n  Go module %s removed (was %s)", p, ov)
+		case ov != nv:
+			fmt.Fprintf(b, "\n  Go module %s: %s -> %s", p, ov, nv)
+		}
+	}
+}
+
 func explainTarget(name string, locked, now LockedTarget) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: locked %s, built %s", name, locked.Digest, now.Digest)
+	writeModuleChanges(&b, locked.Modules, now.Modules)
 	byPlatform := map[string]LockedImage{}
 	for _, img := range locked.Images {
 		byPlatform[img.Platform] = img

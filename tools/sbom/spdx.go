@@ -13,6 +13,8 @@ import (
 	"time"
 	"unicode"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/rules-scratch/rules_scratch/tools/layer"
 )
 
@@ -88,8 +90,61 @@ func SPDX(img *Image, sums Sums) ([]byte, error) {
 	if img.Name == "" || img.Digest.Hex == "" {
 		return nil, fmt.Errorf("the image needs a name and a digest")
 	}
-	b := &spdxBuilder{packages: map[string]spdxPackage{}, relations: map[spdxRelationship]bool{}, sums: sums}
-	imageID := "SPDXRef-Image"
+	b := newSPDXBuilder(sums)
+	id, err := b.image(img)
+	if err != nil {
+		return nil, err
+	}
+	b.relate("SPDXRef-DOCUMENT", "DESCRIBES", id)
+	return b.document(img.Name, img.Digest, img.Created)
+}
+
+// Index is a multi-platform image index and its images.
+type Index struct {
+	Name    string
+	Digest  v1.Hash
+	Created int64
+	Images  []*Image
+}
+
+// IndexSPDX returns the SBOM of an index: the index CONTAINS each platform's
+// image, described as SPDX describes a single image (a layer the platforms
+// share is one package).
+func IndexSPDX(idx *Index, sums Sums) ([]byte, error) {
+	if idx.Name == "" || idx.Digest.Hex == "" || len(idx.Images) == 0 {
+		return nil, fmt.Errorf("the index needs a name, a digest and images")
+	}
+	b := newSPDXBuilder(sums)
+	indexID := contentID("SPDXRef-Index", idx.Digest.Hex)
+	b.add(spdxPackage{
+		SPDXID:                indexID,
+		Name:                  idx.Name,
+		VersionInfo:           idx.Digest.String(),
+		DownloadLocation:      noAssertion,
+		Checksums:             []spdxChecksum{{"SHA256", idx.Digest.Hex}},
+		ExternalRefs:          []spdxExternalRef{purlRef(ImagePurl(&Image{Name: idx.Name, Digest: idx.Digest}))},
+		PrimaryPackagePurpose: "CONTAINER",
+		Comment:               fmt.Sprintf("An OCI image index of %d platforms, built from scratch by rules_scratch; its version is its digest.", len(idx.Images)),
+	})
+	b.relate("SPDXRef-DOCUMENT", "DESCRIBES", indexID)
+	for _, img := range idx.Images {
+		id, err := b.image(img)
+		if err != nil {
+			return nil, err
+		}
+		b.relate(indexID, "CONTAINS", id)
+	}
+	return b.document(idx.Name, idx.Digest, idx.Created)
+}
+
+func newSPDXBuilder(sums Sums) *spdxBuilder {
+	return &spdxBuilder{packages: map[string]spdxPackage{}, files: map[string]spdxFile{}, relations: map[spdxRelationship]bool{}, sums: sums}
+}
+
+// image adds an image, its layers, files and packages, and returns its
+// identifier.
+func (b *spdxBuilder) image(img *Image) (string, error) {
+	imageID := contentID("SPDXRef-Image", img.Digest.Hex)
 	b.add(spdxPackage{
 		SPDXID:                imageID,
 		Name:                  img.Name,
@@ -100,12 +155,11 @@ func SPDX(img *Image, sums Sums) ([]byte, error) {
 		PrimaryPackagePurpose: "CONTAINER",
 		Comment:               fmt.Sprintf("An OCI image for %s, built from scratch by rules_scratch; its version is its manifest digest.", platformString(img)),
 	})
-	b.relate("SPDXRef-DOCUMENT", "DESCRIBES", imageID)
 
 	// A path's file is the one of the topmost layer that has it.
 	fileIDs := map[string]string{}
 	for i, l := range img.Layers {
-		layerID := fmt.Sprintf("SPDXRef-Layer-%d", i)
+		layerID := contentID("SPDXRef-Layer", l.Descriptor.Digest.Hex)
 		b.add(spdxPackage{
 			SPDXID:           layerID,
 			Name:             fmt.Sprintf("layer %d: %s", i, l.CreatedBy),
@@ -119,14 +173,14 @@ func SPDX(img *Image, sums Sums) ([]byte, error) {
 			if f.Kind != layer.KindFile {
 				continue
 			}
-			id := contentID("SPDXRef-File", fmt.Sprint(i), f.Path, f.SHA256)
-			b.files = append(b.files, spdxFile{
+			id := contentID("SPDXRef-File", l.Descriptor.Digest.Hex, f.Path, f.SHA256)
+			b.files[id] = spdxFile{
 				SPDXID:           id,
 				FileName:         f.Path,
 				Checksums:        []spdxChecksum{{"SHA256", f.SHA256}},
 				LicenseConcluded: noAssertion,
 				CopyrightText:    noAssertion,
-			})
+			}
 			b.relate(layerID, "CONTAINS", id)
 			fileIDs[f.Path] = id
 		}
@@ -135,7 +189,7 @@ func SPDX(img *Image, sums Sums) ([]byte, error) {
 		tars := l.Descriptor.Tars
 		tarPackages, err := l.tars()
 		if err != nil {
-			return nil, err
+			return "", err
 		}
 		for j, p := range tarPackages {
 			id := contentID("SPDXRef-Tar", tars[j].Digest.Hex)
@@ -153,26 +207,28 @@ func SPDX(img *Image, sums Sums) ([]byte, error) {
 		for _, p := range l.Packages {
 			switch p.Kind {
 			case KindGoBinary:
-				if err := b.goBinary(imageID, p, fileIDs); err != nil {
-					return nil, err
-				}
+				b.goBinary(imageID, p, fileIDs)
 			case KindPackage:
 				b.filePackage(imageID, p, fileIDs)
 			case KindTar:
 			default:
-				return nil, fmt.Errorf("layer %d: unknown package kind %q", i, p.Kind)
+				return "", fmt.Errorf("layer %d: unknown package kind %q", i, p.Kind)
 			}
 		}
 	}
+	return imageID, nil
+}
 
+// document returns the SPDX document of what the builder holds, sorted.
+func (b *spdxBuilder) document(name string, digest v1.Hash, created int64) ([]byte, error) {
 	doc := spdxDocument{
 		SPDXVersion:       "SPDX-2.3",
 		DataLicense:       "CC0-1.0",
 		SPDXID:            "SPDXRef-DOCUMENT",
-		Name:              img.Name,
-		DocumentNamespace: NamespacePrefix + url.PathEscape(img.Name) + "/" + img.Digest.Algorithm + "-" + img.Digest.Hex,
+		Name:              name,
+		DocumentNamespace: NamespacePrefix + url.PathEscape(name) + "/" + digest.Algorithm + "-" + digest.Hex,
 		CreationInfo: spdxCreationInfo{
-			Created:  time.Unix(img.Created, 0).UTC().Format(time.RFC3339),
+			Created:  time.Unix(created, 0).UTC().Format(time.RFC3339),
 			Creators: []string{"Tool: rules_scratch"},
 		},
 	}
@@ -180,7 +236,9 @@ func SPDX(img *Image, sums Sums) ([]byte, error) {
 		doc.Packages = append(doc.Packages, p)
 	}
 	sort.Slice(doc.Packages, func(i, j int) bool { return doc.Packages[i].SPDXID < doc.Packages[j].SPDXID })
-	doc.Files = b.files
+	for _, f := range b.files {
+		doc.Files = append(doc.Files, f)
+	}
 	sort.Slice(doc.Files, func(i, j int) bool { return doc.Files[i].SPDXID < doc.Files[j].SPDXID })
 	for r := range b.relations {
 		doc.Relationships = append(doc.Relationships, r)
@@ -200,7 +258,7 @@ func SPDX(img *Image, sums Sums) ([]byte, error) {
 
 type spdxBuilder struct {
 	packages  map[string]spdxPackage
-	files     []spdxFile
+	files     map[string]spdxFile
 	relations map[spdxRelationship]bool
 	sums      Sums
 }
@@ -256,8 +314,8 @@ func (b *spdxBuilder) module(m Module) string {
 	return id
 }
 
-func (b *spdxBuilder) goBinary(imageID string, p Package, fileIDs map[string]string) error {
-	id := contentID("SPDXRef-Package-go-binary", p.Path)
+func (b *spdxBuilder) goBinary(imageID string, p Package, fileIDs map[string]string) {
+	id := contentID("SPDXRef-Package-go-binary", fileIDs[p.Path], p.Path)
 	pkg := spdxPackage{
 		SPDXID:                id,
 		Name:                  path.Base(p.Path),
@@ -273,11 +331,7 @@ func (b *spdxBuilder) goBinary(imageID string, p Package, fileIDs map[string]str
 		pkg.ExternalRefs = []spdxExternalRef{purlRef(ModulePurl(*p.Main))}
 	}
 	if fid, ok := fileIDs[p.Path]; ok {
-		for _, f := range b.files {
-			if f.SPDXID == fid {
-				pkg.Checksums = f.Checksums
-			}
-		}
+		pkg.Checksums = b.files[fid].Checksums
 		b.relate(id, "CONTAINS", fid)
 	}
 	b.add(pkg)
@@ -299,7 +353,6 @@ func (b *spdxBuilder) goBinary(imageID string, p Package, fileIDs map[string]str
 		})
 		b.relate(id, "DEPENDS_ON", unknown)
 	}
-	return nil
 }
 
 func (b *spdxBuilder) filePackage(imageID string, p Package, fileIDs map[string]string) {
@@ -399,4 +452,31 @@ func marshal(v any) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// Modules lists the Go modules (and standard library) an SPDX document of
+// ours names, as sorted "path version" lines: what a lock records so that
+// a bump is named with both versions.
+func Modules(spdxJSON []byte) ([]string, error) {
+	var doc spdxDocument
+	if err := json.Unmarshal(spdxJSON, &doc); err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range doc.Packages {
+		for _, ref := range p.ExternalRefs {
+			purl, ok := strings.CutPrefix(ref.ReferenceLocator, "pkg:golang/")
+			if ref.ReferenceType != "purl" || !ok || p.VersionInfo == "(devel)" {
+				continue
+			}
+			path, _, _ := strings.Cut(purl, "@")
+			if line := path + " " + p.VersionInfo; !seen[line] {
+				seen[line] = true
+				out = append(out, line)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }

@@ -164,9 +164,9 @@ func TestSPDXDescribesImage(t *testing.T) {
 		t.Fatalf("files %+v, want the two regular files", doc.Files)
 	}
 	for _, f := range doc.Files {
-		layerID, owner := "SPDXRef-Layer-1", server.SPDXID
+		layerID, owner := packageNamed(doc, "layer 1: scratch_layer //app:image_layer").SPDXID, server.SPDXID
 		if f.FileName == "/etc/ssl/certs/ca-certificates.crt" {
-			layerID, owner = "SPDXRef-Layer-0", certs.SPDXID
+			layerID, owner = packageNamed(doc, "layer 0: scratch_layer //rules/essentials:ca_certificates").SPDXID, certs.SPDXID
 		}
 		if !related(doc, layerID, "CONTAINS", f.SPDXID) || !related(doc, owner, "CONTAINS", f.SPDXID) {
 			t.Errorf("%s is not contained by %s and %s", f.FileName, layerID, owner)
@@ -286,5 +286,45 @@ func TestImagePurl(t *testing.T) {
 		if got := ImagePurl(img); got != tt.want {
 			t.Errorf("ImagePurl(%s) = %s, want %s", tt.name, got, tt.want)
 		}
+	}
+}
+
+func TestIndexSPDX(t *testing.T) {
+	amd := testImage()
+	amd.Platform = v1.Platform{OS: "linux", Architecture: "amd64"}
+	amd.Digest = hash(tarHex)
+	arm := testImage()
+	data, err := IndexSPDX(&Index{Name: "registry.example/team/app:1.0", Digest: hash(layerHex), Images: []*Image{amd, arm}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := decode(t, data)
+	var indexID string
+	images, layers := 0, 0
+	for _, p := range doc.Packages {
+		switch {
+		case strings.HasPrefix(p.SPDXID, "SPDXRef-Index-"):
+			indexID = p.SPDXID
+		case strings.HasPrefix(p.SPDXID, "SPDXRef-Image-"):
+			images++
+		case strings.HasPrefix(p.SPDXID, "SPDXRef-Layer-"):
+			layers++
+		}
+	}
+	if indexID == "" || !related(doc, "SPDXRef-DOCUMENT", "DESCRIBES", indexID) {
+		t.Fatalf("the document does not describe the index")
+	}
+	// The two test images share both layers.
+	if images != 2 || layers != 2 {
+		t.Errorf("%d images and %d layers, want 2 and 2 (shared layers once)", images, layers)
+	}
+	for _, p := range doc.Packages {
+		if strings.HasPrefix(p.SPDXID, "SPDXRef-Image-") && !related(doc, indexID, "CONTAINS", p.SPDXID) {
+			t.Errorf("the index does not CONTAINS %s", p.Name)
+		}
+	}
+	modules, err := Modules(data)
+	if err != nil || strings.Join(modules, ";") != "golang.org/x/crypto/x509roots/fallback v0.1.0;stdlib go1.26.8" {
+		t.Errorf("Modules = %q, %v", modules, err)
 	}
 }

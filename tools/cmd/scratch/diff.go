@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -9,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/rules-scratch/rules_scratch/tools/diff"
+	"github.com/rules-scratch/rules_scratch/tools/sbom"
 )
 
 // exitError ends the tool with code, printing err if there is one.
@@ -68,6 +71,11 @@ func runDiff(args []string) error {
 	return nil
 }
 
+func digestOf(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
 func runLock(args []string) error {
 	fs := flag.NewFlagSet("lock", flag.ContinueOnError)
 	lockFile := fs.String("lock", "", "the committed lock file to check the images against")
@@ -75,8 +83,21 @@ func runLock(args []string) error {
 	updateTarget := fs.String("update_target", "", "the target that rewrites the lock, for the failure message")
 	var images repeated
 	fs.Var(&images, "image", "NAME=LAYOUT: an image or index to lock under NAME (repeatable)")
+	var sboms, provenances repeated
+	fs.Var(&sboms, "sbom", "NAME=FILE: the SBOM of NAME, whose digest and Go modules are locked (repeatable)")
+	fs.Var(&provenances, "provenance", "NAME=FILE: the provenance of NAME, whose digest is locked (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	documents := map[string]map[string]string{"sbom": {}, "provenance": {}}
+	for kind, values := range map[string]repeated{"sbom": sboms, "provenance": provenances} {
+		for _, v := range values {
+			name, file, ok := strings.Cut(v, "=")
+			if !ok {
+				return fmt.Errorf("--%s %q is not NAME=FILE", kind, v)
+			}
+			documents[kind][name] = file
+		}
 	}
 	built := diff.Lock{}
 	for _, image := range images {
@@ -92,6 +113,23 @@ func runLock(args []string) error {
 		done()
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
+		}
+		if file := documents["sbom"][name]; file != "" {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				return err
+			}
+			locked.SBOM = digestOf(data)
+			if locked.Modules, err = sbom.Modules(data); err != nil {
+				return fmt.Errorf("%s: %w", file, err)
+			}
+		}
+		if file := documents["provenance"][name]; file != "" {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				return err
+			}
+			locked.Provenance = digestOf(data)
 		}
 		built[name] = locked
 	}

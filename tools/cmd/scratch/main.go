@@ -4,7 +4,8 @@
 //	scratch layer --entry JSON... [--compression zstd] --output layer.tar.gz --descriptor layer.json
 //	scratch image --config JSON --layer JSON... --layout DIR --digest image.digest
 //	scratch index --image DIR... --layout DIR --digest index.digest
-//	scratch sbom --name REF --digest image.digest --layer JSON... [--go_sum go.sum] --output image.spdx.json
+//	scratch sbom --image JSON [--go_sum go.sum] --output image.spdx.json
+//	scratch provenance --image JSON... [--subject NAME=DIGEST_FILE...] --target LABEL [--status FILE...] --output image.provenance.json
 //	scratch tarball --layout DIR --repo_tag REF... [--platform linux/amd64] --output image.tar
 //	scratch push --layout DIR --repository REPO [--tag TAG...]
 //	scratch load --tarball image.tar --layout DIR [--tag REF...] [--runtime podman|docker]
@@ -31,17 +32,18 @@ type verb struct {
 }
 
 var verbs = map[string]verb{
-	"layer":   {"write one reproducible layer (tar+gzip) and its descriptor", runLayer},
-	"image":   {"write an image's config and manifest as an OCI layout (linking the layers) and its digest", runImage},
-	"index":   {"write an OCI index of single-platform images as an OCI layout (linking the blobs) and its digest", runIndex},
-	"sbom":    {"write an image's SBOM (SPDX 2.3 JSON) from its layers' descriptors and the Go modules Bazel linked", runSBOM},
-	"tarball": {"write an OCI layout as one tar that podman load, docker load and skopeo read", runTarball},
-	"push":    {"push an OCI layout's image or index to a registry; print REPOSITORY@sha256:...", runPush},
-	"load":    {"load an image into podman or docker; print each name and image id", runLoad},
-	"diff":    {"explain how two images or indexes differ, down to each file; exit 0 if identical, 1 if not, 2 on error", runDiff},
-	"lock":    {"check images against a digest lock (exit 1 explaining what changed), or rewrite it", runLock},
-	"cacerts": {"write the Mozilla root certificates (from golang.org/x/crypto/x509roots/fallback) as a PEM bundle", runCACerts},
-	"tzdata":  {"write the Go SDK's time zone database as zoneinfo files", runTzdata},
+	"layer":      {"write one reproducible layer (tar+gzip) and its descriptor", runLayer},
+	"image":      {"write an image's config and manifest as an OCI layout (linking the layers) and its digest", runImage},
+	"index":      {"write an OCI index of single-platform images as an OCI layout (linking the blobs) and its digest", runIndex},
+	"sbom":       {"write an image's SBOM (SPDX 2.3 JSON) from its layers' descriptors and the Go modules Bazel linked", runSBOM},
+	"provenance": {"write the SLSA provenance v1 (an in-toto Statement) of an image or index", runProvenance},
+	"tarball":    {"write an OCI layout as one tar that podman load, docker load and skopeo read", runTarball},
+	"push":       {"push an OCI layout's image or index to a registry; print REPOSITORY@sha256:...", runPush},
+	"load":       {"load an image into podman or docker; print each name and image id", runLoad},
+	"diff":       {"explain how two images or indexes differ, down to each file; exit 0 if identical, 1 if not, 2 on error", runDiff},
+	"lock":       {"check images against a digest lock (exit 1 explaining what changed), or rewrite it", runLock},
+	"cacerts":    {"write the Mozilla root certificates (from golang.org/x/crypto/x509roots/fallback) as a PEM bundle", runCACerts},
+	"tzdata":     {"write the Go SDK's time zone database as zoneinfo files", runTzdata},
 }
 
 func main() {
@@ -95,7 +97,7 @@ func usage() string {
 	var b strings.Builder
 	b.WriteString("usage: scratch VERB [flags]; verbs:\n")
 	for _, name := range names {
-		fmt.Fprintf(&b, "  %-8s %s\n", name, verbs[name].summary)
+		fmt.Fprintf(&b, "  %-10s %s\n", name, verbs[name].summary)
 	}
 	return b.String()
 }
