@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Measures the image action of an image whose one layer is 500 MiB, after a
-# change to another, small layer: it reads no layer bytes (the layout links
-# the layer files), so it must take at most 100 ms whatever the layer size.
+# Measures the image's actions (image, SBOM, provenance) of an image whose one
+# layer is 500 MiB, after a change to another, small layer: they read no layer
+# bytes (the layout links the layer files; the SBOM reads the descriptors), so
+# together they must take at most 100 ms whatever the layer size.
 # The reference, from the same run: the action that wrote the 500 MiB layer.
 #
 #   bash bench/image_action.sh
@@ -29,20 +30,23 @@ def actions(profile):
     return {e["name"]: e["dur"] / 1000 for e in events if e.get("cat") == "action processing" and "dur" in e}
 
 first, second = actions(sys.argv[1]), actions(sys.argv[2])
-image = "Writing image //bench/big_image:image"
+image_actions = ["Writing image //bench/big_image:image", "Writing the SBOM of //bench/big_image:image", "Writing the provenance of //bench/big_image:image"]
 big = "Writing layer //bench/big_image:big"
-if image not in second:
-    sys.exit("FAIL: the second build did not run the image action: %s" % sorted(second))
+for name in image_actions:
+    if name not in second:
+        sys.exit("FAIL: the second build did not run %r: %s" % (name, sorted(second)))
 if big in second:
     sys.exit("FAIL: the second build wrote the big layer again")
 size = os.path.getsize(os.path.join(sys.argv[3], "big.tar.gz"))
-print("layer of %.0f MiB; the image action after a change to the small layer: %.1f ms" % (size / 2**20, second[image]))
+total = sum(second[name] for name in image_actions)
+print("layer of %.0f MiB; after a change to the small layer, the image's actions took %.1f ms (%s)" % (
+    size / 2**20, total, ", ".join("%s %.1f ms" % (name.split(" //")[0].removesuffix(" of").lower(), second[name]) for name in image_actions)))
 if big in first:
-    print("reference: writing the big layer took %.0f ms, %.0fx the image action" % (first[big], first[big] / second[image]))
+    print("reference: writing the big layer took %.0f ms, %.0fx the image's actions" % (first[big], first[big] / total))
 blob = os.path.join(sys.argv[3], "image/blobs/sha256")
 linked = any(os.path.samefile(os.path.join(blob, b), os.path.join(sys.argv[3], "big.tar.gz")) for b in os.listdir(blob))
 print("%s: the layout's blob is a hard link of the layer file" % ("ok" if linked else "FAIL"))
-ok = second[image] <= 100
+ok = total <= 100
 print("%s: at most 100 ms" % ("ok" if ok else "FAIL"))
 sys.exit(0 if ok and linked else 1)
 PY

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the example images in fresh output bases, from copies of the checkout
 # at other paths, with another umask, TZ, LANG, core count and touched source
-# mtimes, and fails unless every digest and every tarball byte is the same as
-# in the main checkout.
+# mtimes, and fails unless every digest, every tarball byte and every SBOM and
+# provenance byte is the same as in the main checkout.
 source "$(dirname "$0")/lib.sh"
 cd "$REPO"
 
@@ -14,11 +14,16 @@ IMAGES=(examples/hello/image examples/hello/image_zstd examples/cekit_scratch/im
 log "reference build in $REPO"
 bazel build "${FLAGS[@]}" "${TARGETS[@]}"
 
-# fingerprint DIR: the digest and tarball checksum of every image built in DIR.
+# fingerprint DIR: the digest and the checksums of the tarball, SBOM and
+# provenance of every image built in DIR.
 fingerprint() {
-  local image
+  local image suffix
   for image in "${IMAGES[@]}"; do
-    printf '%s %s %s\n' "$image" "$(cat "$1/bazel-bin/$image.digest")" "$(sha256sum <"$1/bazel-bin/$image.tar" | cut -d' ' -f1)"
+    printf '%s %s' "$image" "$(cat "$1/bazel-bin/$image.digest")"
+    for suffix in tar spdx.json provenance.json; do
+      printf ' %s' "$(sha256sum <"$1/bazel-bin/$image.$suffix" | cut -d' ' -f1)"
+    done
+    printf '\n'
   done
 }
 fingerprint "$REPO" | tee "$WORK/reference"

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
@@ -163,16 +164,17 @@ func TestDescriptorListsFilesAndTars(t *testing.T) {
 		{Kind: KindFile, Path: "/app/app", Source: filepath.Join(dir, "app")},
 	})
 	sum := func(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }
+	sum1 := func(s string) string { h := sha1.Sum([]byte(s)); return hex.EncodeToString(h[:]) }
 	want := []File{
 		{Path: "/app", Kind: KindDir, Mode: 0o755},
-		{Path: "/app/app", Kind: KindFile, Mode: 0o644, Size: 3, SHA256: sum("app")},
+		{Path: "/app/app", Kind: KindFile, Mode: 0o644, Size: 3, SHA256: sum("app"), SHA1: sum1("app")},
 		{Path: "/bin", Kind: KindDir, Mode: 0o755},
-		{Path: "/bin/busybox", Kind: KindFile, Mode: 0o755, Size: int64(len(bodies["./bin/busybox"])), SHA256: sum(bodies["./bin/busybox"])},
+		{Path: "/bin/busybox", Kind: KindFile, Mode: 0o755, Size: int64(len(bodies["./bin/busybox"])), SHA256: sum(bodies["./bin/busybox"]), SHA1: sum1(bodies["./bin/busybox"])},
 		{Path: "/bin/ls", Kind: KindHardlink, Mode: 0o755, Target: "bin/busybox"},
 		{Path: "/bin/sh", Kind: KindSymlink, Mode: 0o777, Target: "busybox"},
 		{Path: "/etc", Kind: KindDir, Mode: 0o755},
 		{Path: "/etc/localtime", Kind: KindSymlink, Mode: 0o777, Target: "/usr/share/zoneinfo/UTC"},
-		{Path: "/etc/motd", Kind: KindFile, Mode: 0o600, Size: 8, SHA256: sum("welcome\n")},
+		{Path: "/etc/motd", Kind: KindFile, Mode: 0o600, Size: 8, SHA256: sum("welcome\n"), SHA1: sum1("welcome\n")},
 	}
 	if !reflect.DeepEqual(desc.Files, want) {
 		t.Errorf("files:\n got %+v\nwant %+v", desc.Files, want)

@@ -2,6 +2,7 @@ package layer
 
 import (
 	"archive/tar"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -46,9 +47,11 @@ type File struct {
 	// Kind is KindFile, KindDir, KindSymlink, KindHardlink or "device".
 	Kind Kind  `json:"kind"`
 	Mode int64 `json:"mode"`
-	// Size and SHA256 (hex) are those of a regular file's content.
+	// Size, SHA256 and SHA1 (hex) are those of a regular file's content
+	// (SPDX 2.3 wants a SHA1 of every file).
 	Size   int64  `json:"size,omitempty"`
 	SHA256 string `json:"sha256,omitempty"`
+	SHA1   string `json:"sha1,omitempty"`
 	// Target is a link's target.
 	Target string `json:"target,omitempty"`
 }
@@ -251,15 +254,15 @@ func writeFile(tw *tar.Writer, hdr *tar.Header, it item, mode int64, staticArch 
 		return fmt.Errorf("%s: %w", it.describe(), err)
 	}
 	// readerOnly hides WriterTo so that our buffer size is used.
-	sum := sha256.New()
-	n, err := io.CopyBuffer(io.MultiWriter(tw, sum), readerOnly{content}, buf)
+	sum, sum1 := sha256.New(), sha1.New()
+	n, err := io.CopyBuffer(io.MultiWriter(tw, sum, sum1), readerOnly{content}, buf)
 	if err != nil {
 		return fmt.Errorf("%s: %w (did the file change while it was read?)", it.describe(), err)
 	}
 	if n != hdr.Size {
 		return fmt.Errorf("%s: read %d bytes, expected %d: the file changed while it was read", it.describe(), n, hdr.Size)
 	}
-	desc.Files = append(desc.Files, File{Path: "/" + it.name, Kind: KindFile, Mode: mode, Size: n, SHA256: hex.EncodeToString(sum.Sum(nil))})
+	desc.Files = append(desc.Files, File{Path: "/" + it.name, Kind: KindFile, Mode: mode, Size: n, SHA256: hex.EncodeToString(sum.Sum(nil)), SHA1: hex.EncodeToString(sum1.Sum(nil))})
 	return nil
 }
 

@@ -128,6 +128,10 @@ func Provenance(build Build, sums Sums, subjects []Subject, images ...*Image) ([
 					for _, m := range p.Modules {
 						module(m)
 					}
+					// Linked code whose module is unknown: named, never left out.
+					for _, repo := range p.Unversioned {
+						add(resourceDescriptor{Name: "@" + repo})
+					}
 				case KindPackage:
 					if p.Source != nil {
 						module(*p.Source)

@@ -23,6 +23,7 @@ func decodeStatement(t *testing.T, data []byte) statement {
 func TestProvenance(t *testing.T) {
 	uuid := Module{Path: "github.com/google/uuid", Version: "v1.6.0"}
 	img := testImage(uuid)
+	img.Layers[1].Packages[0].Unversioned = []string{"+http_archive+vendored"}
 	tests := []struct {
 		name  string
 		build Build
@@ -36,7 +37,8 @@ func TestProvenance(t *testing.T) {
 			wantDeps: map[string]map[string]string{
 				"pkg:golang/github.com/google/uuid@v1.6.0":                 {"dirHash": "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"},
 				"pkg:golang/golang.org/x/crypto/x509roots/fallback@v0.1.0": nil,
-				"pkg:golang/stdlib@1.26.8":                                 nil,
+				"pkg:golang/stdlib@1.26.8go":                               nil,
+				"@+http_archive+vendored":                                  nil,
 			},
 		},
 		{
@@ -45,8 +47,9 @@ func TestProvenance(t *testing.T) {
 			wantDeps: map[string]map[string]string{
 				"pkg:golang/github.com/google/uuid@v1.6.0":                 {"dirHash": "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"},
 				"pkg:golang/golang.org/x/crypto/x509roots/fallback@v0.1.0": nil,
-				"pkg:golang/stdlib@1.26.8":                                 nil,
-				"git+https://git.example/app":                              {"gitCommit": "0123abcd"},
+				"pkg:golang/stdlib@1.26.8go":                               nil,
+				"@+http_archive+vendored":                                  nil,
+				"git+https://git.example/appsource":                        {"gitCommit": "0123abcd"},
 			},
 			wantStarted: "2023-11-14T22:13:20Z",
 		},
@@ -70,7 +73,7 @@ func TestProvenance(t *testing.T) {
 			}
 			got := map[string]map[string]string{}
 			for _, d := range def.ResolvedDependencies {
-				got[d.URI] = d.Digest
+				got[d.URI+d.Name] = d.Digest
 			}
 			if len(got) != len(tt.wantDeps) {
 				t.Errorf("resolved dependencies %+v, want %v", def.ResolvedDependencies, tt.wantDeps)

@@ -169,15 +169,27 @@ func (b *spdxBuilder) image(img *Image) (string, error) {
 			Comment:          fmt.Sprintf("A layer (%s, %d bytes, diff ID %s); its version is its blob's digest.", l.Descriptor.MediaType, l.Descriptor.Size, l.Descriptor.DiffID),
 		})
 		b.relate(imageID, "CONTAINS", layerID)
+		// A hardlink is a regular file too, with its target's content.
+		regular := map[string]layer.File{}
 		for _, f := range l.Descriptor.Files {
-			if f.Kind != layer.KindFile {
+			switch f.Kind {
+			case layer.KindFile:
+				regular[f.Path] = f
+			case layer.KindHardlink:
+				target, ok := regular["/"+strings.TrimPrefix(f.Target, "/")]
+				if !ok {
+					continue
+				}
+				f.SHA256, f.SHA1 = target.SHA256, target.SHA1
+			default:
 				continue
 			}
 			id := contentID("SPDXRef-File", l.Descriptor.Digest.Hex, f.Path, f.SHA256)
+			// SPDX names files relative to the package's root: "./app/hello".
 			b.files[id] = spdxFile{
 				SPDXID:           id,
-				FileName:         f.Path,
-				Checksums:        []spdxChecksum{{"SHA256", f.SHA256}},
+				FileName:         "." + f.Path,
+				Checksums:        []spdxChecksum{{"SHA1", f.SHA1}, {"SHA256", f.SHA256}},
 				LicenseConcluded: noAssertion,
 				CopyrightText:    noAssertion,
 			}
@@ -231,6 +243,14 @@ func (b *spdxBuilder) document(name string, digest v1.Hash, created int64) ([]by
 			Created:  time.Unix(created, 0).UTC().Format(time.RFC3339),
 			Creators: []string{"Tool: rules_scratch"},
 		},
+	}
+	// A package that CONTAINS files has them analyzed, as SPDX says.
+	for r := range b.relations {
+		if _, ok := b.files[r.Related]; ok && r.Type == "CONTAINS" {
+			p := b.packages[r.Element]
+			p.FilesAnalyzed = true
+			b.packages[r.Element] = p
+		}
 	}
 	for _, p := range b.packages {
 		doc.Packages = append(doc.Packages, p)

@@ -17,6 +17,8 @@ const (
 	appHex   = "52c4bc1fec1fbb767722ee427a2c346768b11a73319eb6f439e023da00349637"
 	certHex  = "e4d06499df0c1d3f6a1c2c3b8f2e9d7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e"
 	tarHex   = "52c7ffafd239fab0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718"
+	app1Hex  = "a9993e364706816aba3e25717850c26c9cd0d89d"
+	cert1Hex = "84983e441c3bd26ebaae4aa1f95129e5e54670f1"
 )
 
 func hash(hex string) v1.Hash { return v1.Hash{Algorithm: "sha256", Hex: hex} }
@@ -35,7 +37,7 @@ func testImage(modules ...Module) *Image {
 				Digest:    hash(layerHex), Size: 100, DiffID: hash(layerHex),
 				Files: []layer.File{
 					{Path: "/etc", Kind: layer.KindDir, Mode: 0o755},
-					{Path: "/etc/ssl/certs/ca-certificates.crt", Kind: layer.KindFile, Mode: 0o644, Size: 10, SHA256: certHex},
+					{Path: "/etc/ssl/certs/ca-certificates.crt", Kind: layer.KindFile, Mode: 0o644, Size: 10, SHA256: certHex, SHA1: cert1Hex},
 				},
 			},
 			CreatedBy: "scratch_layer //rules/essentials:ca_certificates",
@@ -50,8 +52,9 @@ func testImage(modules ...Module) *Image {
 				Digest:    hash(appHex), Size: 200, DiffID: hash(appHex),
 				Files: []layer.File{
 					{Path: "/app", Kind: layer.KindDir, Mode: 0o755},
-					{Path: "/app/server", Kind: layer.KindFile, Mode: 0o755, Size: 20, SHA256: appHex},
+					{Path: "/app/server", Kind: layer.KindFile, Mode: 0o755, Size: 20, SHA256: appHex, SHA1: app1Hex},
 					{Path: "/app/current", Kind: layer.KindSymlink, Mode: 0o777, Target: "server"},
+					{Path: "/app/server-link", Kind: layer.KindHardlink, Mode: 0o755, Target: "app/server"},
 				},
 			},
 			CreatedBy: "scratch_layer //app:image_layer",
@@ -119,7 +122,7 @@ func TestSPDXDescribesImage(t *testing.T) {
 		t.Fatalf("image package: %+v", img)
 	}
 	server := packageNamed(doc, "server")
-	if server == nil || server.PackageFileName != "/app/server" || server.Checksums[0].ChecksumValue != appHex {
+	if server == nil || server.PackageFileName != "/app/server" || !server.FilesAnalyzed || len(server.Checksums) != 2 || server.Checksums[0] != (spdxChecksum{"SHA1", app1Hex}) || server.Checksums[1] != (spdxChecksum{"SHA256", appHex}) {
 		t.Fatalf("binary package: %+v", server)
 	}
 
@@ -159,13 +162,21 @@ func TestSPDXDescribesImage(t *testing.T) {
 	if certs == nil || fallback == nil || !related(doc, certs.SPDXID, "GENERATED_FROM", fallback.SPDXID) {
 		t.Errorf("ca-certificates is not GENERATED_FROM its module: %+v %+v", certs, fallback)
 	}
-	// Regular files only, each in its layer, and in the package of its path.
-	if len(doc.Files) != 2 {
-		t.Fatalf("files %+v, want the two regular files", doc.Files)
+	// Regular files (hardlinks too, with their target's sums) named
+	// relative to the image's root, each in its layer and in the package of
+	// its path.
+	if len(doc.Files) != 3 {
+		t.Fatalf("files %+v, want the two regular files and the hardlink", doc.Files)
 	}
 	for _, f := range doc.Files {
+		if f.FileName == "./app/server-link" && f.Checksums[1].ChecksumValue != appHex {
+			t.Errorf("the hardlink has not its target's checksums: %+v", f)
+		}
+		if f.FileName == "./app/server-link" {
+			continue
+		}
 		layerID, owner := packageNamed(doc, "layer 1: scratch_layer //app:image_layer").SPDXID, server.SPDXID
-		if f.FileName == "/etc/ssl/certs/ca-certificates.crt" {
+		if f.FileName == "./etc/ssl/certs/ca-certificates.crt" {
 			layerID, owner = packageNamed(doc, "layer 0: scratch_layer //rules/essentials:ca_certificates").SPDXID, certs.SPDXID
 		}
 		if !related(doc, layerID, "CONTAINS", f.SPDXID) || !related(doc, owner, "CONTAINS", f.SPDXID) {
