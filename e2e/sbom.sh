@@ -9,7 +9,9 @@
 #      (pyspdxtools of spdx-tools, from Debian sid); the provenances are in-toto
 #      Statements v1 with SLSA provenance v1 predicates for in-toto's Go
 #      bindings, with the built digests as subjects (the examples' too);
-#   4. after a module bump, the module's lock test fails naming the module
+#   4. a stamped build's provenance names the commit, the builder given by
+#      flag and its start; an unstamped one has no timestamp;
+#   5. after a module bump, the module's lock test fails naming the module
 #      with its old and new version.
 source "$(dirname "$0")/lib.sh"
 SID="$REPO/../shared/bazel-offline/sid"
@@ -70,6 +72,26 @@ done
 index_subjects=$("$WORK/attestcheck" "$REPO/bazel-bin/examples/multiarch/index.provenance.json" | wc -l)
 [ "$index_subjects" = 7 ] || fail "the index's provenance has $index_subjects subjects, want the index and its 6 platforms"
 pass "${#provenances[@]} provenances are valid in-toto Statement v1 / SLSA provenance v1, their subjects the built digests (the index's: the index and its 6 platforms)"
+
+log "a stamped build's provenance"
+grep -q startedOn bazel-bin/image.provenance.json && fail "an unstamped provenance has a timestamp"
+cat >"$WORK/status.sh" <<'SH'
+#!/bin/sh
+echo STABLE_GIT_COMMIT 0123456789abcdef0123456789abcdef01234567
+echo STABLE_GIT_URL git+https://git.example.com/team/app
+SH
+chmod +x "$WORK/status.sh"
+bazel build $CACHE --stamp --workspace_status_command="$WORK/status.sh" \
+  --@rules_scratch//rules:builder_id=https://ci.example.com/runners/linux //:image
+"$WORK/attestcheck" bazel-bin/image.provenance.json >/dev/null || fail "the stamped provenance is invalid"
+python3 - bazel-bin/image.provenance.json <<'PY' || fail "the stamped provenance lacks the commit, builder or start"
+import json, sys
+p = json.load(open(sys.argv[1]))["predicate"]
+assert {"name": "source", "uri": "git+https://git.example.com/team/app", "digest": {"gitCommit": "0123456789abcdef0123456789abcdef01234567"}} in p["buildDefinition"]["resolvedDependencies"], p
+assert p["runDetails"]["builder"]["id"] == "https://ci.example.com/runners/linux", p["runDetails"]
+assert p["runDetails"]["metadata"]["startedOn"].startswith("20"), p["runDetails"]
+PY
+pass "a stamped provenance names the commit (STABLE_GIT_COMMIT), the builder (--@rules_scratch//rules:builder_id) and its start; an unstamped one no time"
 
 log "the lock test passes, then fails naming a bumped module"
 bazel test $CACHE //:digests_test

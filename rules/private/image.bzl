@@ -50,8 +50,11 @@ def default_repo_tag(label):
       label: the target's label.
 
     Returns:
-      "bazel/<package>:<name>".
+      "bazel/<package>:<name>", or "bazel:<name>" for the root package
+      (where "bazel/:<name>" would be no valid reference).
     """
+    if not label.package:
+        return "bazel:" + label.name
     return "bazel/%s:%s" % (label.package, label.name)
 
 def _merge_env(base, own):
@@ -170,6 +173,16 @@ def sbom_image(digest, name, config, layers):
         inputs = [digest] + [layer.descriptor for layer in layers],
     )
 
+def _document_args(ctx, verb, images):
+    """The arguments and inputs the sbom and provenance verbs share."""
+    args = tool_args(ctx, verb)
+    args.add("--go_sum", ctx.file._go_sum)
+    inputs = [ctx.file._go_sum]
+    for image in images:
+        args.add("--image", image.json)
+        inputs.extend(image.inputs)
+    return args, inputs
+
 def write_sbom(ctx, images, index = None):
     """Registers the action that writes `<name>.spdx.json`.
 
@@ -182,16 +195,11 @@ def write_sbom(ctx, images, index = None):
       The SBOM File.
     """
     sbom = ctx.actions.declare_file(ctx.label.name + ".spdx.json")
-    args = tool_args(ctx, "sbom")
-    inputs = [ctx.file._go_sum]
-    for image in images:
-        args.add("--image", image.json)
-        inputs.extend(image.inputs)
+    args, inputs = _document_args(ctx, "sbom", images)
     if index:
         args.add("--index", "%s=%s" % (index.name, index.digest.path))
         args.add("--created", index.created)
         inputs.append(index.digest)
-    args.add("--go_sum", ctx.file._go_sum)
     args.add("--output", sbom)
     ctx.actions.run(
         executable = scratch_tool(ctx),
@@ -216,11 +224,7 @@ def write_provenance(ctx, images, subjects = {}):
       The provenance File.
     """
     provenance = ctx.actions.declare_file(ctx.label.name + ".provenance.json")
-    args = tool_args(ctx, "provenance")
-    inputs = [ctx.file._go_sum]
-    for image in images:
-        args.add("--image", image.json)
-        inputs.extend(image.inputs)
+    args, inputs = _document_args(ctx, "provenance", images)
     for name, digest in subjects.items():
         args.add("--subject", "%s=%s" % (name, digest.path))
         inputs.append(digest)
@@ -231,7 +235,6 @@ def write_provenance(ctx, images, subjects = {}):
         # it as unchanged, so the timestamp is that of the last real change.
         args.add_all([ctx.info_file, ctx.version_file], before_each = "--status")
         inputs.extend([ctx.info_file, ctx.version_file])
-    args.add("--go_sum", ctx.file._go_sum)
     args.add("--output", provenance)
     ctx.actions.run(
         executable = scratch_tool(ctx),
@@ -305,7 +308,7 @@ scratch_image = rule(
         "exposed_ports": attr.string_list(doc = "Ports the container listens on: `\"8080\"` (tcp), `\"8080/tcp\"`, `\"53/udp\"`."),
         "volumes": attr.string_list(doc = "Absolute paths that hold data meant to outlive the container."),
         "stop_signal": attr.string(doc = "The signal that stops the container: a name (`\"SIGINT\"`) or a number. Empty means the runtime's default, SIGTERM."),
-        "repo_tags": attr.string_list(doc = "Names for the image: in `index.json` (the first) and in `<name>.tar` (`manifest.json` RepoTags), which `podman load` and `docker load` use. Default: `bazel/<package>:<name>`."),
+        "repo_tags": attr.string_list(doc = "Names for the image: in `index.json` (the first) and in `<name>.tar` (`manifest.json` RepoTags), which `podman load` and `docker load` use. Default: `bazel/<package>:<name>` (`bazel:<name>` in the root package)."),
         "check_entrypoint": attr.bool(
             doc = "Fail the build unless the entrypoint (or `cmd`, without one) can start: an absolute first element must resolve, through the symlinks of the image's layers, to a file with an execute bit that, if ELF, is static and built for the image's architecture. The check reads the layers' descriptors, not their bytes. Turn it off for images meant to be run with another command.",
             default = True,

@@ -109,7 +109,7 @@ scratch_index = rule(
             allow_empty = False,
             providers = [platform_common.PlatformInfo],
         ),
-        "repo_tags": attr.string_list(doc = "Names for the index: in `index.json` (the first) and in the tarball's `manifest.json`. Default: `bazel/<package>:<name>`."),
+        "repo_tags": attr.string_list(doc = "Names for the index: in `index.json` (the first) and in the tarball's `manifest.json`. Default: `bazel/<package>:<name>` (`bazel:<name>` in the root package)."),
         "tarball_platform": attr.string(doc = "The platform (`linux/arm64/v8`) whose image the tarball's `manifest.json` names, for `docker load`. Default: the platform Bazel builds on, if the index has it, else the first."),
         "_exec_platform": attr.label(
             default = "//rules/private:exec_platform",

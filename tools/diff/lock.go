@@ -132,18 +132,8 @@ func (l Lock) Marshal() ([]byte, error) {
 // Check returns, per target that differs from the lock, what differs: the
 // locked and built digests, and the layers and files that changed.
 func (l Lock) Check(built Lock) []string {
-	var names []string
-	for name := range l {
-		names = append(names, name)
-	}
-	for name := range built {
-		if _, ok := l[name]; !ok {
-			names = append(names, name)
-		}
-	}
-	sort.Strings(names)
 	var problems []string
-	for _, name := range names {
+	for _, name := range unionKeys(l, built) {
 		locked, inLock := l[name]
 		now, isBuilt := built[name]
 		switch {
@@ -174,6 +164,21 @@ func explainDocuments(name string, locked, now LockedTarget) string {
 	return b.String()
 }
 
+// unionKeys are the keys of a and b, sorted.
+func unionKeys[V any](a, b map[string]V) []string {
+	var keys []string
+	for k := range a {
+		keys = append(keys, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
 func orNone(digest string) string {
 	if digest == "" {
 		return "none"
@@ -192,17 +197,7 @@ func writeModuleChanges(b *strings.Builder, old, now []string) {
 		return m
 	}
 	o, n := split(old), split(now)
-	var paths []string
-	for p := range o {
-		paths = append(paths, p)
-	}
-	for p := range n {
-		if _, ok := o[p]; !ok {
-			paths = append(paths, p)
-		}
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
+	for _, p := range unionKeys(o, n) {
 		switch ov, nv := o[p], n[p]; {
 		case ov == "":
 			fmt.Fprintf(b, "\n  Go module %s added: %s", p, nv)
