@@ -85,7 +85,7 @@ type resourceDescriptor struct {
 }
 
 // Provenance returns an in-toto Statement v1 with a SLSA provenance v1
-// predicate, indented JSON with a final newline: the subjects were built by
+// predicate, compact JSON with a final newline: the subjects were built by
 // build from the images' inputs. An index passes itself and each of its
 // platform manifests as subjects, and its images.
 func Provenance(build Build, sums Sums, subjects []Subject, images ...*Image) ([]byte, error) {

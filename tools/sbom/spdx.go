@@ -57,14 +57,17 @@ type spdxPackage struct {
 	Comment               string            `json:"comment,omitempty"`
 	ExternalRefs          []spdxExternalRef `json:"externalRefs,omitempty"`
 	PrimaryPackagePurpose string            `json:"primaryPackagePurpose,omitempty"`
+	// HasFiles are the files the package CONTAINS, a shorter form of the
+	// relationships (SPDX 2.3 JSON).
+	HasFiles []string `json:"hasFiles,omitempty"`
 }
 
+// A file's concluded license and copyright are optional in SPDX 2.3; left
+// out rather than NOASSERTION, a thousand times over.
 type spdxFile struct {
-	SPDXID           string         `json:"SPDXID"`
-	FileName         string         `json:"fileName"`
-	Checksums        []spdxChecksum `json:"checksums"`
-	LicenseConcluded string         `json:"licenseConcluded"`
-	CopyrightText    string         `json:"copyrightText"`
+	SPDXID    string         `json:"SPDXID"`
+	FileName  string         `json:"fileName"`
+	Checksums []spdxChecksum `json:"checksums"`
 }
 
 type spdxChecksum struct {
@@ -84,8 +87,8 @@ type spdxRelationship struct {
 	Related string `json:"relatedSpdxElement"`
 }
 
-// SPDX returns the image's SBOM as SPDX 2.3 JSON, indented, with a final
-// newline.
+// SPDX returns the image's SBOM as SPDX 2.3 JSON on one line (it can hold
+// thousands of files; `jq .` shows it indented), with a final newline.
 func SPDX(img *Image, sums Sums) ([]byte, error) {
 	if img.Name == "" || img.Digest.Hex == "" {
 		return nil, fmt.Errorf("the image needs a name and a digest")
@@ -187,11 +190,9 @@ func (b *spdxBuilder) image(img *Image) (string, error) {
 			id := contentID("SPDXRef-File", l.Descriptor.Digest.Hex, f.Path, f.SHA256)
 			// SPDX names files relative to the package's root: "./app/hello".
 			b.files[id] = spdxFile{
-				SPDXID:           id,
-				FileName:         "." + f.Path,
-				Checksums:        []spdxChecksum{{"SHA1", f.SHA1}, {"SHA256", f.SHA256}},
-				LicenseConcluded: noAssertion,
-				CopyrightText:    noAssertion,
+				SPDXID:    id,
+				FileName:  "." + f.Path,
+				Checksums: []spdxChecksum{{"SHA1", f.SHA1}, {"SHA256", f.SHA256}},
 			}
 			b.relate(layerID, "CONTAINS", id)
 			fileIDs[f.Path] = id
@@ -245,14 +246,15 @@ func (b *spdxBuilder) document(name string, digest v1.Hash, created int64) ([]by
 		},
 	}
 	// A package that CONTAINS files has them analyzed, as SPDX says.
+	analyzed := map[string]bool{}
 	for r := range b.relations {
 		if _, ok := b.files[r.Related]; ok && r.Type == "CONTAINS" {
-			p := b.packages[r.Element]
-			p.FilesAnalyzed = true
-			b.packages[r.Element] = p
+			analyzed[r.Element] = true
 		}
 	}
 	for _, p := range b.packages {
+		p.HasFiles = sortedUnique(p.HasFiles)
+		p.FilesAnalyzed = analyzed[p.SPDXID] || len(p.HasFiles) > 0
 		doc.Packages = append(doc.Packages, p)
 	}
 	sort.Slice(doc.Packages, func(i, j int) bool { return doc.Packages[i].SPDXID < doc.Packages[j].SPDXID })
@@ -293,6 +295,8 @@ func (b *spdxBuilder) add(p spdxPackage) {
 	if p.CopyrightText == "" {
 		p.CopyrightText = noAssertion
 	}
+	// The same package in two images of an index has the files of both.
+	p.HasFiles = append(b.packages[p.SPDXID].HasFiles, p.HasFiles...)
 	b.packages[p.SPDXID] = p
 }
 
@@ -352,7 +356,7 @@ func (b *spdxBuilder) goBinary(imageID string, p Package, fileIDs map[string]str
 	}
 	if fid, ok := fileIDs[p.Path]; ok {
 		pkg.Checksums = b.files[fid].Checksums
-		b.relate(id, "CONTAINS", fid)
+		pkg.HasFiles = []string{fid}
 	}
 	b.add(pkg)
 	b.relate(imageID, "CONTAINS", id)
@@ -391,17 +395,17 @@ func (b *spdxBuilder) filePackage(imageID string, p Package, fileIDs map[string]
 	if p.Purl != "" {
 		pkg.ExternalRefs = []spdxExternalRef{purlRef(p.Purl)}
 	}
+	for filePath, fid := range fileIDs {
+		for _, dir := range p.Paths {
+			if filePath == dir || strings.HasPrefix(filePath, strings.TrimSuffix(dir, "/")+"/") {
+				pkg.HasFiles = append(pkg.HasFiles, fid)
+			}
+		}
+	}
 	b.add(pkg)
 	b.relate(imageID, "CONTAINS", id)
 	if p.Source != nil {
 		b.relate(id, "GENERATED_FROM", b.module(*p.Source))
-	}
-	for filePath, fid := range fileIDs {
-		for _, dir := range p.Paths {
-			if filePath == dir || strings.HasPrefix(filePath, strings.TrimSuffix(dir, "/")+"/") {
-				b.relate(id, "CONTAINS", fid)
-			}
-		}
 	}
 }
 
@@ -463,11 +467,26 @@ func escapeModulePath(s string) string {
 	return b.String()
 }
 
+func sortedUnique(s []string) []string {
+	sort.Strings(s)
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// marshal writes v as compact JSON and a newline, HTML characters as they
+// are.
 func marshal(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
