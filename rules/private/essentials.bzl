@@ -1,16 +1,15 @@
 """The scratch essentials: what an empty image lacks and most programs expect."""
 
-load(":go_modules.bzl", "go_modules_aspect")
+load(":go_modules.bzl", "GO_TOOLCHAIN_TYPE", "go_modules_aspect", "go_release")
 load(":go_modules_info.bzl", "GoModulesInfo")
 load(":layer.bzl", "write_layer")
 load(":package_info.bzl", "ScratchPackageInfo")
 load(":toolchain.bzl", "SCRATCH_TOOLCHAIN_TYPE", "scratch_tool", "tool_args")
 
-_GO_TOOLCHAIN_TYPE = "@rules_go//go:toolchain"
 _TZDATA_SOURCE = "src/time/tzdata/zzipdata.go"
 
 def _go_tzdata_source_impl(ctx):
-    sdk = ctx.toolchains[_GO_TOOLCHAIN_TYPE].sdk
+    sdk = ctx.toolchains[GO_TOOLCHAIN_TYPE].sdk
     for f in sdk.srcs.to_list():
         if f.path.endswith(_TZDATA_SOURCE):
             return [DefaultInfo(files = depset([f]))]
@@ -19,12 +18,8 @@ def _go_tzdata_source_impl(ctx):
 go_tzdata_source = rule(
     implementation = _go_tzdata_source_impl,
     doc = "The Go SDK's " + _TZDATA_SOURCE + ", which embeds the time zone database of that Go release.",
-    toolchains = [_GO_TOOLCHAIN_TYPE],
+    toolchains = [GO_TOOLCHAIN_TYPE],
 )
-
-def _stdlib(ctx):
-    version = ctx.toolchains[_GO_TOOLCHAIN_TYPE].sdk.version
-    return {"path": "stdlib", "version": version if version.startswith("go") else "go" + version}
 
 def _essential_data_impl(ctx):
     args = tool_args(ctx, ctx.attr.verb)
@@ -48,7 +43,7 @@ def _essential_data_impl(ctx):
         args.add("--go_source", source)
         args.add("--output_dir", out.path)
         inputs.append(source)
-        stdlib = _stdlib(ctx)
+        stdlib = {"path": "stdlib", "version": go_release(ctx)}
         package = ScratchPackageInfo(
             name = "tzdata",
             version = stdlib["version"],
@@ -78,7 +73,7 @@ essential_data = rule(
             aspects = [go_modules_aspect],
         ),
     },
-    toolchains = [SCRATCH_TOOLCHAIN_TYPE, _GO_TOOLCHAIN_TYPE],
+    toolchains = [SCRATCH_TOOLCHAIN_TYPE, GO_TOOLCHAIN_TYPE],
 )
 
 def _essential_file_impl(ctx):

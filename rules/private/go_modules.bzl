@@ -11,7 +11,7 @@ load("@rules_license//rules:providers.bzl", "PackageInfo")
 load("@rules_scratch_source_roots//:roots.bzl", "MAIN_GO_MODULE")
 load(":go_modules_info.bzl", "GoModulesInfo")
 
-_GO_TOOLCHAIN_TYPE = "@rules_go//go:toolchain"
+GO_TOOLCHAIN_TYPE = "@rules_go//go:toolchain"
 
 # The attributes along which Go code is linked into a binary.
 _LINK_ATTRS = ["binary", "embed", "deps"]
@@ -34,6 +34,18 @@ def _module(info):
         return {"path": info.package_name, "version": version if version.startswith("v") else "v" + version}
     return None
 
+def go_release(ctx):
+    """Returns the Go release of the rule's Go toolchain, as `go version` says it.
+
+    Args:
+      ctx: the context of a rule or aspect that declares GO_TOOLCHAIN_TYPE.
+
+    Returns:
+      "go1.26.8" (rules_go gives the SDK version with or without "go").
+    """
+    version = ctx.toolchains[GO_TOOLCHAIN_TYPE].sdk.version
+    return version if version.startswith("go") else "go" + version
+
 def _go_modules_aspect_impl(target, ctx):
     direct, unversioned = [], []
     main = ""
@@ -53,8 +65,7 @@ def _go_modules_aspect_impl(target, ctx):
             else:
                 # `go build` says "(devel)" for the main module of a checkout.
                 own = {"path": MAIN_GO_MODULE, "version": "(devel)" if MAIN_GO_MODULE else ""}
-            version = ctx.toolchains[_GO_TOOLCHAIN_TYPE].sdk.version
-            main = json.encode(dict(own, stdlib = version if version.startswith("go") else "go" + version))
+            main = json.encode(dict(own, stdlib = go_release(ctx)))
     deps = []
     for name in _LINK_ATTRS:
         value = getattr(ctx.rule.attr, name, None)
@@ -73,6 +84,6 @@ def _go_modules_aspect_impl(target, ctx):
 go_modules_aspect = aspect(
     implementation = _go_modules_aspect_impl,
     attr_aspects = _LINK_ATTRS,
-    toolchains = [_GO_TOOLCHAIN_TYPE],
+    toolchains = [GO_TOOLCHAIN_TYPE],
     doc = "Collects GoModulesInfo below a Go binary: its main module and each module linked into it.",
 )

@@ -173,15 +173,39 @@ def sbom_image(digest, name, config, layers):
         inputs = [digest] + [layer.descriptor for layer in layers],
     )
 
-def _document_args(ctx, verb, images):
-    """The arguments and inputs the sbom and provenance verbs share."""
+def _write_document(ctx, verb, images, suffix, mnemonic, what, flags = [], inputs = []):
+    """Registers the action of the sbom or provenance verb: a document about images.
+
+    Args:
+      ctx: a rule context with SBOM_ATTRS whose rule declares SCRATCH_TOOLCHAIN_TYPE.
+      verb: "sbom" or "provenance".
+      images: the sbom_image of the image, or of each image of an index.
+      suffix: of the output's name, after the target's.
+      mnemonic: the action's.
+      what: the document, for the progress message.
+      flags: the verb's other flags, strings.
+      inputs: the Files those flags name.
+
+    Returns:
+      The document File.
+    """
+    document = ctx.actions.declare_file(ctx.label.name + suffix)
     args = tool_args(ctx, verb)
     args.add("--go_sum", ctx.file._go_sum)
-    inputs = [ctx.file._go_sum]
     for image in images:
         args.add("--image", image.json)
-        inputs.extend(image.inputs)
-    return args, inputs
+    args.add_all(flags)
+    args.add("--output", document)
+    ctx.actions.run(
+        executable = scratch_tool(ctx),
+        arguments = [args],
+        inputs = depset([ctx.file._go_sum] + inputs, transitive = [depset(image.inputs) for image in images]),
+        outputs = [document],
+        mnemonic = mnemonic,
+        progress_message = "Writing the %s of %%{label}" % what,
+        toolchain = SCRATCH_TOOLCHAIN_TYPE,
+    )
+    return document
 
 def write_sbom(ctx, images, index = None):
     """Registers the action that writes `<name>.spdx.json`.
@@ -194,23 +218,11 @@ def write_sbom(ctx, images, index = None):
     Returns:
       The SBOM File.
     """
-    sbom = ctx.actions.declare_file(ctx.label.name + ".spdx.json")
-    args, inputs = _document_args(ctx, "sbom", images)
+    flags, inputs = [], []
     if index:
-        args.add("--index", "%s=%s" % (index.name, index.digest.path))
-        args.add("--created", index.created)
-        inputs.append(index.digest)
-    args.add("--output", sbom)
-    ctx.actions.run(
-        executable = scratch_tool(ctx),
-        arguments = [args],
-        inputs = depset(inputs),
-        outputs = [sbom],
-        mnemonic = "ScratchSBOM",
-        progress_message = "Writing the SBOM of %{label}",
-        toolchain = SCRATCH_TOOLCHAIN_TYPE,
-    )
-    return sbom
+        flags = ["--index", "%s=%s" % (index.name, index.digest.path), "--created", str(index.created)]
+        inputs = [index.digest]
+    return _write_document(ctx, "sbom", images, ".spdx.json", "ScratchSBOM", "SBOM", flags, inputs)
 
 def write_provenance(ctx, images, subjects = {}):
     """Registers the action that writes `<name>.provenance.json`.
@@ -223,29 +235,18 @@ def write_provenance(ctx, images, subjects = {}):
     Returns:
       The provenance File.
     """
-    provenance = ctx.actions.declare_file(ctx.label.name + ".provenance.json")
-    args, inputs = _document_args(ctx, "provenance", images)
+    flags, inputs = [], []
     for name, digest in subjects.items():
-        args.add("--subject", "%s=%s" % (name, digest.path))
+        flags.extend(["--subject", "%s=%s" % (name, digest.path)])
         inputs.append(digest)
-    args.add("--target", label_name(ctx.label))
-    args.add("--builder_id", ctx.attr._builder_id[BuildSettingInfo].value)
+    flags.extend(["--target", label_name(ctx.label), "--builder_id", ctx.attr._builder_id[BuildSettingInfo].value])
     if stamping(ctx):
         # The volatile file never reruns the action by itself: Bazel treats
         # it as unchanged, so the timestamp is that of the last real change.
-        args.add_all([ctx.info_file, ctx.version_file], before_each = "--status")
-        inputs.extend([ctx.info_file, ctx.version_file])
-    args.add("--output", provenance)
-    ctx.actions.run(
-        executable = scratch_tool(ctx),
-        arguments = [args],
-        inputs = depset(inputs),
-        outputs = [provenance],
-        mnemonic = "ScratchProvenance",
-        progress_message = "Writing the provenance of %{label}",
-        toolchain = SCRATCH_TOOLCHAIN_TYPE,
-    )
-    return provenance
+        for status in [ctx.info_file, ctx.version_file]:
+            flags.extend(["--status", status.path])
+            inputs.append(status)
+    return _write_document(ctx, "provenance", images, ".provenance.json", "ScratchProvenance", "provenance", flags, inputs)
 
 SBOM_ATTRS = dict({
     "_go_sum": attr.label(

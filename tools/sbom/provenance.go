@@ -104,7 +104,7 @@ func Provenance(build Build, sums Sums, subjects []Subject, images ...*Image) ([
 	add := func(d resourceDescriptor) { deps[d.URI+"\x00"+d.Name] = d }
 	module := func(m Module) {
 		if m.Path == "stdlib" {
-			add(resourceDescriptor{Name: "go", URI: "pkg:golang/stdlib@" + strings.TrimPrefix(m.Version, "go"), DownloadLocation: "https://go.dev/dl/" + m.Version + ".src.tar.gz"})
+			add(resourceDescriptor{Name: "go", URI: ModulePurl(m), DownloadLocation: stdlibSource(m.Version)})
 			return
 		}
 		d := resourceDescriptor{URI: ModulePurl(m)}

@@ -314,8 +314,8 @@ func (b *spdxBuilder) module(m Module) string {
 			Name:             "stdlib",
 			VersionInfo:      m.Version,
 			Supplier:         "Organization: Go",
-			DownloadLocation: "https://go.dev/dl/" + m.Version + ".src.tar.gz",
-			ExternalRefs:     []spdxExternalRef{purlRef("pkg:golang/stdlib@" + strings.TrimPrefix(m.Version, "go"))},
+			DownloadLocation: stdlibSource(m.Version),
+			ExternalRefs:     []spdxExternalRef{purlRef(ModulePurl(m))},
 			Comment:          "The Go standard library and runtime of the Go SDK that built the binary.",
 		})
 		return id
@@ -430,9 +430,19 @@ func ImagePurl(img *Image) string {
 	return purl
 }
 
-// ModulePurl is the package URL of a Go module: pkg:golang/<path>@<version>.
+// ModulePurl is the package URL of a Go module: pkg:golang/<path>@<version>;
+// for the standard library (path "stdlib", version "go1.26.8"),
+// pkg:golang/stdlib@1.26.8.
 func ModulePurl(m Module) string {
+	if m.Path == "stdlib" {
+		return "pkg:golang/stdlib@" + strings.TrimPrefix(m.Version, "go")
+	}
 	return "pkg:golang/" + m.Path + "@" + m.Version
+}
+
+// stdlibSource is where the source of the Go release version (go1.26.8) is.
+func stdlibSource(version string) string {
+	return "https://go.dev/dl/" + version + ".src.tar.gz"
 }
 
 func purlRef(purl string) spdxExternalRef {
