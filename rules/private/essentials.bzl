@@ -2,6 +2,7 @@
 
 load(":go_modules.bzl", "GO_TOOLCHAIN_TYPE", "go_modules_aspect", "go_release")
 load(":go_modules_info.bzl", "GoModulesInfo")
+load(":label.bzl", "label_name")
 load(":layer.bzl", "write_layer")
 load(":package_info.bzl", "ScratchPackageInfo")
 load(":toolchain.bzl", "SCRATCH_TOOLCHAIN_TYPE", "scratch_tool", "tool_args")
@@ -126,7 +127,7 @@ def _scratch_users_impl(ctx):
     entries[1]["src"] = group.path
     package = {
         "name": "passwd",
-        "comment": "/etc/passwd and /etc/group written by scratch_users %s from its `users`." % ctx.label,
+        "comment": "/etc/passwd and /etc/group written by scratch_users %s from its `users`." % label_name(ctx.label),
         "paths": ["/etc/passwd", "/etc/group"],
     }
     return write_layer(ctx, entries, [passwd, group], kind = "scratch_users", packages = [package])
