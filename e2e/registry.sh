@@ -4,8 +4,10 @@
 # SSL_CERT_FILE) and htpasswd (bcrypt) authentication, and a fault-injecting
 # proxy in front of it. Checks `bazel run //examples/hello:push` with tags,
 # a second push, retries through faults, a stopped registry, a wrong
-# password (never printed), a credential helper, and
-# `bazel run //examples/hello:load` into podman.
+# password (never printed), a credential helper, the SBOM and provenance
+# attached to each image (read back with oras, pinned, from the Go module
+# proxy; the SBOM read by syft), and `bazel run //examples/hello:load` into
+# podman.
 source "$(dirname "$0")/lib.sh"
 cd "$REPO"
 
@@ -73,6 +75,42 @@ docker_config() { # HOST...: a docker config.json holding USER_NAME:$1's passwor
   printf '{"auths": {%s}}\n' "$(IFS=,; echo "${auths[*]}")" >"$DOCKER_CONFIG/config.json"
 }
 SKOPEO=(--cert-dir "$WORK/trust" --creds "$USER_NAME:$PASSWORD")
+ORAS=(--ca-file "$WORK/certs/ca.crt" --registry-config "$DOCKER_CONFIG/config.json")
+
+log "build oras and syft, pinned, from the Go module proxy"
+ORAS_VERSION=v1.3.6
+SYFT_VERSION=v1.57.2
+GOBIN=$WORK/bin go install "oras.land/oras/cmd/oras@$ORAS_VERSION"
+GOBIN=$WORK/bin go install "github.com/anchore/syft/cmd/syft@$SYFT_VERSION"
+pass "built oras $ORAS_VERSION and syft $SYFT_VERSION"
+
+# attached REF SBOM PROVENANCE: oras discover lists SPDX SBOMs and in-toto
+# provenances referring to REF, and nothing else (with the referrers tag
+# schema: distribution 2.8 has no referrers API); oras pull of one of each
+# gives back the bytes of the files given. (A stamped build of the same
+# image attaches a provenance of its own beside the unstamped one.)
+attached() {
+  local ref=$1 sbom=$2 provenance=$3 out type artifact found=()
+  "$WORK/bin/oras" discover "${ORAS[@]}" --format json "$ref" >"$WORK/discover.json" ||
+    fail "oras discover $ref failed"
+  python3 - "$WORK/discover.json" >"$WORK/referrers" <<'PY' || fail "oras discover $ref: $(cat "$WORK/discover.json")"
+import json, sys
+for m in json.load(open(sys.argv[1]))["referrers"]:
+    assert m["artifactType"] in ("application/spdx+json", "application/vnd.in-toto+json"), m
+    print(m["artifactType"], m["digest"])
+PY
+  while read -r type artifact; do
+    out=$(mktemp -d "$WORK/pull.XXXXXX")
+    "$WORK/bin/oras" pull "${ORAS[@]}" -o "$out" "${ref%@*}@$artifact" >/dev/null || fail "oras pull ${ref%@*}@$artifact failed"
+    if [ "$type" = application/spdx+json ]; then
+      cmp -s "$out/$(basename "$sbom")" "$sbom" && found+=(sbom)
+    else
+      cmp -s "$out/$(basename "$provenance")" "$provenance" && found+=(provenance)
+    fi
+  done <"$WORK/referrers"
+  [ "${found[*]}" = "sbom provenance" ] || [ "${found[*]}" = "provenance sbom" ] ||
+    fail "oras pull of $ref's referrers gives back ${found[*]:-nothing} of the SBOM and provenance built: $(cat "$WORK/referrers")"
+}
 
 # push TARGET ARGS...: bazel run TARGET -- ARGS; stdout in $WORK/push.out,
 # stderr in $WORK/push.err.
@@ -89,7 +127,7 @@ digest=$(cat "$REPO/bazel-bin/examples/hello/image.digest")
 [ "$(cat "$WORK/push.out")" = "$REGISTRY/e2e/hello@$digest" ] || fail "push printed '$(cat "$WORK/push.out")', want exactly $REGISTRY/e2e/hello@$digest"
 pass "push printed one line: $(cat "$WORK/push.out")"
 grep '^blob ' "$WORK/push.err" | sed 's/^/  /' >&2
-[ "$(grep -c ': uploaded$' "$WORK/push.err")" = 2 ] || fail "want 2 blobs uploaded (config and layer)"
+[ "$(grep -c ': uploaded$' "$WORK/push.err")" = 5 ] || fail "want 5 blobs uploaded (config, layer, SBOM, provenance, the artifacts' empty config)"
 for tag in one two; do
   inspected=$(skopeo inspect "${SKOPEO[@]}" --format '{{.Digest}}' "docker://$REGISTRY/e2e/hello:$tag")
   [ "$inspected" = "$digest" ] || fail "skopeo sees $inspected under $tag, want $digest"
@@ -99,6 +137,23 @@ skopeo copy -q --src-cert-dir "$WORK/trust" --src-creds "$USER_NAME:$PASSWORD" "
 out=$(run_layout "$WORK/pulled" hello) || fail "the pulled image failed: $out"
 [ "$out" = "Hello from a scratch image!" ] || fail "the pulled image printed '$out'"
 pass "skopeo copy back into an OCI layout runs under runc: $out"
+
+log "1a. the SBOM and provenance are attached to the image"
+attached "$REGISTRY/e2e/hello@$digest" "$REPO/bazel-bin/examples/hello/image.spdx.json" "$REPO/bazel-bin/examples/hello/image.provenance.json"
+pass "oras discover lists the SBOM and the provenance referring to $digest; oras pull gives back their bytes"
+skopeo list-tags "${SKOPEO[@]}" "docker://$REGISTRY/e2e/hello" | grep -q "\"sha256-${digest#sha256:}\"" ||
+  fail "no referrers tag sha256-${digest#sha256:}"
+grep -q "^attached application/spdx+json image.spdx.json to the image: sha256:" "$WORK/push.err" || fail "the push does not say what it attached"
+[ "$(awk '/^attached /{print NR}' "$WORK/push.err" | tail -1)" -lt "$(awk '/^tagged /{print NR; exit}' "$WORK/push.err")" ] ||
+  fail "the push tagged before it attached: $(cat "$WORK/push.err")"
+"$WORK/bin/syft" convert "$REPO/bazel-bin/examples/hello/image.spdx.json" -o syft-json >"$WORK/syft.json" 2>"$WORK/syft.err" ||
+  { cat "$WORK/syft.err" >&2; fail "syft cannot read the SBOM"; }
+python3 - "$WORK/syft.json" <<'PY' || fail "syft read no Go standard library from the SBOM"
+import json, sys
+purls = [a.get("purl", "") for a in json.load(open(sys.argv[1]))["artifacts"]]
+assert any(p.startswith("pkg:golang/stdlib@") for p in purls), purls
+PY
+pass "the referrers tag sha256-${digest#sha256:} lists them (no referrers API here); attached before the tags; syft convert reads the SBOM (the standard library among its packages)"
 
 log "1b. tags from the workspace status, with --stamp"
 printf '#!/bin/sh\necho STABLE_GIT_COMMIT e2e0123\n' >"$WORK/status.sh"
@@ -115,6 +170,8 @@ pass "without --stamp, {STABLE_GIT_COMMIT} fails: $(grep -o '"git-.*' "$WORK/pus
 log "2. push again: nothing to upload"
 push //examples/hello:push --repository "$REGISTRY/e2e/hello" --tag one --tag two || { cat "$WORK/push.err" >&2; fail "the second push failed"; }
 ! grep ': uploaded$' "$WORK/push.err" || fail "the second push uploaded blobs"
+[ "$(grep -c '^attached ' "$WORK/push.err")" = 2 ] || fail "the second push attached other than the two documents: $(cat "$WORK/push.err")"
+attached "$REGISTRY/e2e/hello@$digest" "$REPO/bazel-bin/examples/hello/image.spdx.json" "$REPO/bazel-bin/examples/hello/image.provenance.json"
 grep -q "already present" "$WORK/push.err" || fail "the second push does not say what it found: $(cat "$WORK/push.err")"
 pass "the second push uploads no blob: $(grep -m1 'already present' "$WORK/push.err")"
 
@@ -188,7 +245,7 @@ docker_config "$PASSWORD" "$REGISTRY"
 push //examples/multiarch:push --repository "$REGISTRY/e2e/multiarch" --tag all || { cat "$WORK/push.err" >&2; fail "the index push failed"; }
 index_digest=$(cat "$REPO/bazel-bin/examples/multiarch/index.digest")
 [ "$(cat "$WORK/push.out")" = "$REGISTRY/e2e/multiarch@$index_digest" ] || fail "the index push printed '$(cat "$WORK/push.out")'"
-[ "$(grep -c ': uploaded$' "$WORK/push.err")" = 13 ] || fail "want 13 blobs uploaded (6 configs, 6 binaries, 1 shared CA layer): $(cat "$WORK/push.err")"
+[ "$(grep -c ': uploaded$' "$WORK/push.err")" = 28 ] || fail "want 28 blobs uploaded (6 configs, 6 binaries, 1 shared CA layer; 7 SBOMs, 7 provenances and the empty config of their artifacts): $(cat "$WORK/push.err")"
 platforms=$(skopeo inspect "${SKOPEO[@]}" --raw "docker://$REGISTRY/e2e/multiarch:all" |
   python3 -c 'import json,sys; m=json.load(sys.stdin); print(m["mediaType"], len(m["manifests"]))')
 [ "$platforms" = "application/vnd.oci.image.index.v1+json 6" ] || fail "the registry holds '$platforms' under the tag"
@@ -197,6 +254,15 @@ for arch in arm64 s390x; do
   [ "$got" = "$arch" ] || fail "the registry gives a $got image for $arch"
 done
 pass "the index and its 6 images are in the registry, each blob uploaded once: $(cat "$WORK/push.out")"
+attached "$REGISTRY/e2e/multiarch@$index_digest" "$REPO/bazel-bin/examples/multiarch/index.spdx.json" "$REPO/bazel-bin/examples/multiarch/index.provenance.json"
+skopeo inspect "${SKOPEO[@]}" --raw "docker://$REGISTRY/e2e/multiarch@$index_digest" |
+  python3 -c 'import json,sys; [print(m["digest"], "/".join(filter(None, [m["platform"]["os"], m["platform"]["architecture"], m["platform"].get("variant")]))) for m in json.load(sys.stdin)["manifests"]]' >"$WORK/platforms"
+while read -r platform_digest platform; do
+  documents=$REPO/bazel-bin/examples/multiarch/push.sh.runfiles/_main/examples/multiarch/push.attachments/${platform//\//_}
+  grep -q "$platform_digest" "$documents/image.spdx.json" || fail "the $platform SBOM does not name its image $platform_digest"
+  attached "$REGISTRY/e2e/multiarch@$platform_digest" "$documents/image.spdx.json" "$documents/image.provenance.json"
+done <"$WORK/platforms"
+pass "the index's SBOM and provenance refer to the index, and each of its $(wc -l <"$WORK/platforms") platforms' own to its image"
 podman rmi -f localhost/bazel/examples/multiarch:index >/dev/null 2>&1 || true
 bazel run //examples/multiarch:load >"$WORK/load.out" 2>"$WORK/load.err" || { cat "$WORK/load.err" >&2; fail "loading the index failed"; }
 arch=$(podman image inspect --format '{{.Architecture}}' localhost/bazel/examples/multiarch:index)

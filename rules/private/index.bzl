@@ -90,7 +90,7 @@ def _scratch_index_impl(ctx):
     return [
         DefaultInfo(files = depset([layout, digest, sbom, provenance])),
         OutputGroupInfo(tarball = depset([tarball]), sbom = depset([sbom] + platform_sboms), provenance = depset([provenance])),
-        IndexInfo(layout = layout, tarball = tarball, digest = digest, sbom = sbom, platform_sboms = platform_sboms, provenance = provenance, repo_tags = repo_tags, platforms = platforms, tarball_platform = tarball_platform),
+        IndexInfo(layout = layout, tarball = tarball, digest = digest, sbom = sbom, platform_sboms = platform_sboms, platform_provenances = [image.provenance for image in images], provenance = provenance, repo_tags = repo_tags, platforms = platforms, tarball_platform = tarball_platform),
     ]
 
 scratch_index = rule(

@@ -8,6 +8,7 @@ IndexInfo = provider(
         "digest": "File: the index digest, `sha256:<hex>`, without a newline.",
         "sbom": "File: the index's SBOM (SPDX 2.3 JSON): the index CONTAINS each platform's image, each described in full.",
         "platform_sboms": "list of File: each platform's image SBOM, in `platforms` order.",
+        "platform_provenances": "list of File: each platform's image provenance, in `platforms` order.",
         "provenance": "File: the index's SLSA provenance v1, whose subjects are the index (named by its first repo tag) and each platform's manifest (named by its platform, `linux/arm64/v8`).",
         "repo_tags": "list of string: the index's names (`repository:tag`).",
         "platforms": "list of string: the platforms of the index's images (`linux/arm64/v8`), in index order.",

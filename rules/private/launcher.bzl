@@ -20,7 +20,7 @@ def rlocation(ctx, f):
         return f.short_path[3:]
     return ctx.workspace_name + "/" + f.short_path
 
-def write_launcher(ctx, verb, args, files, on_host = True):
+def write_launcher(ctx, verb, args, files, on_host = True, root_symlinks = {}):
     """Writes the target's executable: `scratch <verb> <args> "$@"`.
 
     Args:
@@ -28,11 +28,14 @@ def write_launcher(ctx, verb, args, files, on_host = True):
       verb: the tool's verb.
       args: a list of (flag, value) pairs; a File value is passed as its
         runfiles path, a (prefix, File) pair as the prefix and the path, a
-        string as it is.
+        (prefix, string) pair as the prefix and that path below the runfiles
+        directory (a key of root_symlinks), a string as it is.
       files: Files the launcher needs at run time, besides the tool.
       on_host: whether `bazel run` runs it, on the machine Bazel runs on
         (the rule declares RUN_EXEC_GROUPS), rather than a test, which runs
         on an execution platform (the rule declares LAUNCHER_TOOLCHAINS).
+      root_symlinks: runfiles path to File, for files whose own runfiles
+        paths would clash (one per configuration of a split attribute).
 
     Returns:
       DefaultInfo with the launcher and its runfiles.
@@ -44,7 +47,8 @@ def write_launcher(ctx, verb, args, files, on_host = True):
     words = []
     for flag, value in args:
         if type(value) == "tuple":
-            words.append("%s %s\"$runfiles/%s\"" % (flag, _shell_quote(value[0]), rlocation(ctx, value[1])))
+            path = value[1] if type(value[1]) == "string" else rlocation(ctx, value[1])
+            words.append("%s %s\"$runfiles/%s\"" % (flag, _shell_quote(value[0]), path))
         elif type(value) == "File":
             words.append("%s \"$runfiles/%s\"" % (flag, rlocation(ctx, value)))
         else:
@@ -65,7 +69,7 @@ def write_launcher(ctx, verb, args, files, on_host = True):
     return DefaultInfo(
         executable = launcher,
         files = depset([launcher]),
-        runfiles = ctx.runfiles(files = [tool] + files),
+        runfiles = ctx.runfiles(files = [tool] + files, root_symlinks = root_symlinks),
     )
 
 LAUNCHER_TOOLCHAINS = [SCRATCH_TOOLCHAIN_TYPE]

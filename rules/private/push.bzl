@@ -10,8 +10,20 @@ _DOC = """Pushes an image to an OCI registry: `bazel run //app:push [-- --reposi
 Only the blobs the registry lacks are uploaded (each is checked first), a few
 at a time, with retries of transient failures (connection errors and resets,
 408, 429 after its `Retry-After`, 5xx) with exponential backoff for about 30
-seconds; then the manifest by digest, then each tag. It prints one line on
-stdout, `REPOSITORY@sha256:...`, and its progress on stderr.
+seconds; then the manifest by digest, then the image's SBOM and provenance
+(with `attach`), then each tag: a tag never names an image whose documents
+are missing, and a failure before the tags leaves the old tags where they
+were. It prints one line on stdout, `REPOSITORY@sha256:...`, and its progress
+on stderr.
+
+The SBOM (`application/spdx+json`) and the provenance
+(`application/vnd.in-toto+json`) go as OCI 1.1 artifacts whose `subject` is
+the image; for an index, the index's own and each platform image's. A
+registry with the referrers API lists them there; for one without
+(distribution 2 and 3, Debian's docker-registry), they are listed in the
+referrers tag schema's index, the tag `sha256-<hex>` of the subject, as
+`oras discover` and `cosign` read it. Their manifests depend only on the
+documents and the image, so pushing again uploads no blob.
 
 Credentials are those of `docker login` and `podman login`
 (`$DOCKER_CONFIG/config.json` or `~/.docker/config.json` with `auths`,
@@ -29,6 +41,9 @@ scratch_push(
 )
 ```
 """
+
+_SPDX = "application/spdx+json"
+_IN_TOTO = "application/vnd.in-toto+json"
 
 _REPOSITORY_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789._-/:"
 _TAG_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
@@ -61,10 +76,23 @@ def _scratch_push_impl(ctx):
     args = [("--layout", image.layout), ("--default_repository", ctx.attr.repository)]
     args += [("--default_tag", tag) for tag in ctx.attr.remote_tags]
     files = [image.layout]
+    root_symlinks = {}
+    if ctx.attr.attach:
+        documents = [(image.sbom, _SPDX), (image.provenance, _IN_TOTO)]
+        args += [("--attach", (artifact_type + "=", document)) for document, artifact_type in documents]
+        files += [document for document, _ in documents]
+        if IndexInfo in ctx.attr.image:
+            # Each platform's documents have one runfiles path (the image's
+            # label): give each a folder of its platform.
+            for platform, sbom, provenance in zip(image.platforms, image.platform_sboms, image.platform_provenances):
+                for document, artifact_type in [(sbom, _SPDX), (provenance, _IN_TOTO)]:
+                    path = "/".join([ctx.workspace_name, ctx.label.package, ctx.label.name + ".attachments", platform.replace("/", "_"), document.basename])
+                    root_symlinks[path] = document
+                    args.append(("--attach", ("%s@%s=" % (artifact_type, platform), path)))
     if stamp:
         args += [("--stamp_info", ctx.info_file), ("--stamp_info", ctx.version_file)]
         files += [ctx.info_file, ctx.version_file]
-    return [write_launcher(ctx, "push", args, files)]
+    return [write_launcher(ctx, "push", args, files, root_symlinks = root_symlinks)]
 
 scratch_push = rule(
     implementation = _scratch_push_impl,
@@ -78,6 +106,10 @@ scratch_push = rule(
         "repository": attr.string(
             doc = "Where to push, such as `\"registry.example.com/team/app\"`. `--repository` overrides it. May use `{KEY}` of Bazel's workspace status, with `--stamp`.",
             mandatory = True,
+        ),
+        "attach": attr.bool(
+            doc = "Whether to push the SBOM and provenance as OCI 1.1 artifacts referring to the image (and, for an index, to each platform's image) before the tags. Turn it off for a registry that refuses artifacts.",
+            default = True,
         ),
         "remote_tags": attr.string_list(
             doc = "Tags to put on the pushed digest, after it is pushed (named so because `tags` is a Bazel attribute of every target). `--tag` (repeatable) replaces them. May use `{KEY}` of Bazel's workspace status, with `--stamp`.",

@@ -3,7 +3,10 @@
 // needs it:
 //
 //   - only the blobs the registry lacks are uploaded (each is checked
-//     first), a few at a time; then the manifest by digest; then each tag;
+//     first), a few at a time; then the manifest by digest; then the
+//     attachments (documents about the image, as OCI 1.1 artifacts with the
+//     image as subject, listed by the referrers API or its tag schema);
+//     then each tag;
 //   - transient failures (connection errors and resets, 408, 429, 5xx) are
 //     retried with exponential backoff, bounded in time, and a Retry-After
 //     is waited for;

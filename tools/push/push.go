@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -41,6 +42,7 @@ type options struct {
 	jobs         int
 	reachTimeout time.Duration
 	maxWait      time.Duration
+	attachments  []Attachment
 }
 
 // Option configures Push.
@@ -76,8 +78,9 @@ func WithReachTimeout(d time.Duration) Option { return func(o *options) { o.reac
 func WithMaxRetryAfter(d time.Duration) Option { return func(o *options) { o.maxWait = d } }
 
 // Push uploads the image or index that the OCI layout in dir names to
-// repository: its blobs, then its manifest by digest, then each tag. It
-// returns the pushed digest.
+// repository: its blobs, then its manifest by digest, then the attachments
+// (WithAttachments), then each tag, so that a tag never names an image
+// whose documents are missing. It returns the pushed digest.
 func Push(ctx context.Context, dir, repository string, tags []string, opts ...Option) (name.Digest, error) {
 	o := options{
 		keychain:     authn.DefaultKeychain,
@@ -111,9 +114,25 @@ func Push(ctx context.Context, dir, repository string, tags []string, opts ...Op
 			return name.Digest{}, fmt.Errorf("tag %q: %w", tag, err)
 		}
 	}
-	target, digest, sizes, err := readLayout(dir)
+	target, top, sizes, err := readLayout(dir)
 	if err != nil {
 		return name.Digest{}, err
+	}
+	// Every attachment is read before the first request: a missing
+	// document fails the push before anything moves.
+	artifacts := make([]artifact, len(o.attachments))
+	for i, a := range o.attachments {
+		subject, err := subjectOf(top, target, a.Platform)
+		if err != nil {
+			return name.Digest{}, err
+		}
+		if artifacts[i], err = newArtifact(a, subject); err != nil {
+			return name.Digest{}, err
+		}
+		for _, blob := range artifacts[i].blobs {
+			d, _ := blob.Digest()
+			sizes[d], _ = blob.Size()
+		}
 	}
 	scheme, err := reach(ctx, repo.Registry, o)
 	if err != nil {
@@ -133,7 +152,7 @@ func Push(ctx context.Context, dir, repository string, tags []string, opts ...Op
 		remote.WithJobs(o.jobs),
 	}
 
-	ref := repo.Digest(digest.String())
+	ref := repo.Digest(top.Digest.String())
 	switch target := target.(type) {
 	case v1.ImageIndex:
 		err = remote.WriteIndex(ref, target, remoteOpts...)
@@ -142,6 +161,23 @@ func Push(ctx context.Context, dir, repository string, tags []string, opts ...Op
 	}
 	if err != nil {
 		return name.Digest{}, explain(err, repo)
+	}
+	for _, a := range artifacts {
+		for _, blob := range a.blobs {
+			if err := remote.WriteLayer(repo, blob, remoteOpts...); err != nil {
+				return name.Digest{}, explain(err, repo)
+			}
+		}
+		// go-containerregistry's Put also lists the artifact in the
+		// subject's referrers tag where the registry has no referrers API.
+		if err := remote.Put(repo.Digest(a.digest.String()), a, remoteOpts...); err != nil {
+			return name.Digest{}, explain(err, repo)
+		}
+		about := "the image"
+		if a.attachment.Platform != "" {
+			about = "the " + a.attachment.Platform + " image"
+		}
+		progress.printf("attached %s %s to %s: %s", a.attachment.ArtifactType, filepath.Base(a.attachment.Path), about, a.digest)
 	}
 	for _, tag := range tagRefs {
 		if err := remote.Tag(tag, target.(remote.Taggable), remoteOpts...); err != nil {
@@ -153,18 +189,18 @@ func Push(ctx context.Context, dir, repository string, tags []string, opts ...Op
 }
 
 // readLayout returns what the layout's index.json names (exactly one image
-// or index), its digest, and the size of every blob it holds.
-func readLayout(dir string) (any, v1.Hash, map[v1.Hash]int64, error) {
+// or index), its descriptor, and the size of every blob it holds.
+func readLayout(dir string) (any, v1.Descriptor, map[v1.Hash]int64, error) {
 	index, err := layout.ImageIndexFromPath(dir)
 	if err != nil {
-		return nil, v1.Hash{}, nil, fmt.Errorf("reading the OCI layout %s: %w", dir, err)
+		return nil, v1.Descriptor{}, nil, fmt.Errorf("reading the OCI layout %s: %w", dir, err)
 	}
 	manifest, err := index.IndexManifest()
 	if err != nil {
-		return nil, v1.Hash{}, nil, err
+		return nil, v1.Descriptor{}, nil, err
 	}
 	if len(manifest.Manifests) != 1 {
-		return nil, v1.Hash{}, nil, fmt.Errorf("the OCI layout %s names %d manifests in index.json; push needs exactly one", dir, len(manifest.Manifests))
+		return nil, v1.Descriptor{}, nil, fmt.Errorf("the OCI layout %s names %d manifests in index.json; push needs exactly one", dir, len(manifest.Manifests))
 	}
 	desc := manifest.Manifests[0]
 	sizes := map[v1.Hash]int64{}
@@ -172,30 +208,30 @@ func readLayout(dir string) (any, v1.Hash, map[v1.Hash]int64, error) {
 	case desc.MediaType.IsIndex():
 		child, err := index.ImageIndex(desc.Digest)
 		if err != nil {
-			return nil, v1.Hash{}, nil, err
+			return nil, v1.Descriptor{}, nil, err
 		}
 		children, err := child.IndexManifest()
 		if err != nil {
-			return nil, v1.Hash{}, nil, err
+			return nil, v1.Descriptor{}, nil, err
 		}
 		for _, c := range children.Manifests {
 			img, err := child.Image(c.Digest)
 			if err != nil {
-				return nil, v1.Hash{}, nil, err
+				return nil, v1.Descriptor{}, nil, err
 			}
 			if err := addSizes(sizes, img); err != nil {
-				return nil, v1.Hash{}, nil, err
+				return nil, v1.Descriptor{}, nil, err
 			}
 		}
-		return child, desc.Digest, sizes, nil
+		return child, desc, sizes, nil
 	case desc.MediaType.IsImage():
 		img, err := index.Image(desc.Digest)
 		if err != nil {
-			return nil, v1.Hash{}, nil, err
+			return nil, v1.Descriptor{}, nil, err
 		}
-		return img, desc.Digest, sizes, addSizes(sizes, img)
+		return img, desc, sizes, addSizes(sizes, img)
 	}
-	return nil, v1.Hash{}, nil, fmt.Errorf("the OCI layout %s names a %s, neither an image nor an index", dir, desc.MediaType)
+	return nil, v1.Descriptor{}, nil, fmt.Errorf("the OCI layout %s names a %s, neither an image nor an index", dir, desc.MediaType)
 }
 
 func addSizes(sizes map[v1.Hash]int64, img v1.Image) error {

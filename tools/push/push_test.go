@@ -32,6 +32,12 @@ var fastBackoff = remote.Backoff{Duration: 10 * time.Millisecond, Factor: 2, Ste
 // layout directory and the image digest.
 func writeLayout(t *testing.T, content string) (string, string) {
 	t.Helper()
+	return writeImageLayout(t, content, "amd64")
+}
+
+// writeImageLayout writes writeLayout's image for an architecture.
+func writeImageLayout(t *testing.T, content, arch string) (string, string) {
+	t.Helper()
 	dir := t.TempDir()
 	var layers []image.Layer
 	for i, data := range []string{content, strings.Repeat("big layer ", 100000)} {
@@ -49,7 +55,7 @@ func writeLayout(t *testing.T, content string) (string, string) {
 		os.WriteFile(descPath, data, 0o644)
 		layers = append(layers, image.Layer{Blob: blob, Descriptor: descPath})
 	}
-	img, err := image.Build(image.Config{OS: "linux", Architecture: "amd64", Entrypoint: []string{"/data"}}, layers)
+	img, err := image.Build(image.Config{OS: "linux", Architecture: arch, Entrypoint: []string{"/data"}}, layers)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,8 +95,13 @@ func (r *recorder) count(prefix string) int {
 
 func newRegistry(t *testing.T, middleware ...func(http.Handler) http.Handler) (string, *recorder) {
 	t.Helper()
+	return newRegistryWith(t, nil, middleware...)
+}
+
+func newRegistryWith(t *testing.T, opts []registry.Option, middleware ...func(http.Handler) http.Handler) (string, *recorder) {
+	t.Helper()
 	rec := &recorder{}
-	var h http.Handler = registry.New(registry.Logger(log.New(io.Discard, "", 0)))
+	var h http.Handler = registry.New(append([]registry.Option{registry.Logger(log.New(io.Discard, "", 0))}, opts...)...)
 	h = rec.wrap(h)
 	for _, m := range middleware {
 		h = m(h)

@@ -23,11 +23,12 @@ func runPush(args []string) error {
 	fs := flag.NewFlagSet("push", flag.ContinueOnError)
 	layout := fs.String("layout", "", "the OCI layout of the image or index to push")
 	defaultRepository := fs.String("default_repository", "", "the repository, unless --repository is given (set by scratch_push)")
-	var defaultTags, tags, stampInfo repeated
+	var defaultTags, tags, stampInfo, attachments repeated
 	fs.Var(&defaultTags, "default_tag", "a tag, unless --tag is given (repeatable; set by scratch_push)")
 	repository := fs.String("repository", "", "the repository to push to, such as registry.example.com/team/app")
 	fs.Var(&tags, "tag", "a tag to put on the pushed digest (repeatable); replaces the target's tags")
 	insecure := fs.Bool("insecure", false, "allow plain HTTP to a registry that is not localhost or 127.0.0.1")
+	fs.Var(&attachments, "attach", "a document to push as an OCI 1.1 artifact about the image, TYPE=PATH, or TYPE@PLATFORM=PATH for one platform's image of an index (repeatable; set by scratch_push)")
 	fs.Var(&stampInfo, "stamp_info", "a workspace status file whose keys {KEY} in the repository and tags name (repeatable; set with --stamp)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -51,9 +52,17 @@ func runPush(args []string) error {
 			return err
 		}
 	}
+	opts := []push.Option{push.WithProgress(os.Stderr), push.WithInsecure(*insecure)}
+	for _, a := range attachments {
+		attachment, err := push.ParseAttachment(a)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, push.WithAttachments(attachment))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	ref, err := push.Push(ctx, *layout, repo, tags, push.WithProgress(os.Stderr), push.WithInsecure(*insecure))
+	ref, err := push.Push(ctx, *layout, repo, tags, opts...)
 	if err != nil {
 		return err
 	}
