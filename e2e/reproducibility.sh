@@ -20,8 +20,8 @@ fingerprint() {
   local image suffix
   for image in "${IMAGES[@]}"; do
     printf '%s %s' "$image" "$(cat "$1/bazel-bin/$image.digest")"
-    for suffix in tar spdx.json provenance.json; do
-      printf ' %s' "$(sha256sum <"$1/bazel-bin/$image.$suffix" | cut -d' ' -f1)"
+    for file in "$1/bazel-bin/$image".{tar,spdx.json,cdx.json,provenance.json}; do
+      [ -f "$file" ] && printf ' %s' "$(sha256sum <"$file" | cut -d' ' -f1)"
     done
     printf '\n'
   done

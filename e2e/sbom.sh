@@ -7,7 +7,10 @@
 #      go.mod, plus the standard library and the essentials' sources;
 #   3. the SBOMs are valid SPDX 2.3 for the SPDX project's own validator
 #      (pyspdxtools of spdx-tools: the command in $PYSPDXTOOLS, default
-#      `pyspdxtools`); the provenances are in-toto
+#      `pyspdxtools`), the CycloneDX one valid CycloneDX 1.6 for the
+#      CycloneDX project's JavaScript library (its strict JSON schema
+#      validator; from npm, pinned) and lists the same modules; the
+#      provenances are in-toto
 #      Statements v1 with SLSA provenance v1 predicates for in-toto's Go
 #      bindings, with the built digests as subjects (the examples' too);
 #   4. a stamped build's provenance names the commit, the builder given by
@@ -53,10 +56,48 @@ PY
 diff -u "$WORK/go-version-m" "$WORK/sbom-modules" || fail "the SBOM's modules differ from go version -m's"
 pass "the SBOM lists exactly go version -m's $(wc -l <"$WORK/sbom-modules") modules (path, version, h1), the standard library $(go env GOVERSION) and the essentials' sources"
 
+log "the CycloneDX SBOM: valid CycloneDX 1.6, the same modules"
+bazel build $CACHE //:image_cyclonedx
+python3 - bazel-bin/image_cyclonedx.cdx.json "$(go env GOVERSION)" >"$WORK/cdx-modules" <<'PY'
+import base64, json, sys
+doc = json.load(open(sys.argv[1]))
+components = {c["bom-ref"]: c for c in doc["components"]}
+binary = [c for c in doc["components"] if c["type"] == "application"]
+assert len(binary) == 1 and binary[0]["evidence"]["occurrences"] == [{"location": "/app/gojq"}], binary
+linked = [components[r] for d in doc["dependencies"] if d["ref"] == binary[0]["bom-ref"] for r in d["dependsOn"]]
+names = {c["name"]: c for c in linked}
+assert names.pop("stdlib")["version"] == sys.argv[2]
+certs = [c for c in doc["components"] if c["name"] == "ca-certificates"]
+assert certs[0]["pedigree"]["ancestors"][0]["name"] == "golang.org/x/crypto/x509roots/fallback", certs
+for name, c in sorted(names.items()):
+    sha256 = [h["content"] for h in c.get("hashes", []) if h["alg"] == "SHA-256"]
+    print(name, c["version"], "h1:" + base64.b64encode(bytes.fromhex(sha256[0])).decode() if sha256 else "-")
+PY
+diff -u "$WORK/go-version-m" "$WORK/cdx-modules" || fail "the CycloneDX SBOM's modules differ from go version -m's"
+mkdir -p "$WORK/cyclonedx"
+(cd "$WORK/cyclonedx" && npm install --silent --no-audit --no-fund --no-save \
+  @cyclonedx/cyclonedx-library@10.3.0 ajv@8.20.0 ajv-formats@3.0.1 ajv-formats-draft2019@1.6.1 >/dev/null)
+for f in "$PWD/bazel-bin/image_cyclonedx.cdx.json" "$REPO/bazel-bin/examples/hello/image_zstd.cdx.json"; do
+  [ -f "$f" ] || fail "$f is missing: build //examples/... first"
+  NODE_PATH=$WORK/cyclonedx/node_modules node - "$f" <<'JS' || fail "$f is not valid CycloneDX 1.6"
+const fs = require("fs");
+const CDX = require("@cyclonedx/cyclonedx-library");
+new CDX.Validation.JsonStrictValidator(CDX.Spec.Version.v1dot6)
+  .validate(fs.readFileSync(process.argv[2], "utf8"))
+  .then((errors) => {
+    if (errors !== null) {
+      console.error(JSON.stringify(errors, null, 1));
+      process.exit(1);
+    }
+  });
+JS
+done
+pass "the CycloneDX SBOM lists the same $(wc -l <"$WORK/cdx-modules") modules; it and hello's image_zstd.cdx.json are valid for CycloneDX's strict 1.6 JSON schema (cyclonedx-library 10.3.0)"
+
 log "validate the SBOMs (pyspdxtools) and the provenances (in-toto's Go bindings)"
 sboms=("$PWD/bazel-bin/image.spdx.json")
-provenances=("$PWD/bazel-bin/image.provenance.json")
-for image in hello/image hello/image_zstd cekit_scratch/image rootfs/image https_client/image multiarch/index; do
+provenances=("$PWD/bazel-bin/image.provenance.json" "$REPO/bazel-bin/examples/hello/image_zstd.provenance.json")
+for image in hello/image cekit_scratch/image rootfs/image https_client/image multiarch/index; do
   sboms+=("$REPO/bazel-bin/examples/$image.spdx.json")
   provenances+=("$REPO/bazel-bin/examples/$image.provenance.json")
 done
@@ -65,7 +106,7 @@ for f in "${sboms[@]}"; do
   $PYSPDXTOOLS --infile "$f" >"$WORK/pyspdxtools.log" 2>&1 ||
     { head -20 "$WORK/pyspdxtools.log"; fail "pyspdxtools finds $f invalid"; }
 done
-pass "${#sboms[@]} SBOMs are valid SPDX 2.3 for pyspdxtools"
+pass "${#sboms[@]} SPDX SBOMs are valid SPDX 2.3 for pyspdxtools"
 for f in "${provenances[@]}"; do
   "$WORK/attestcheck" "$f" >"$WORK/subjects" || fail "$f is not a valid SLSA provenance v1 statement"
   digest=$(cat "${f%.provenance.json}.digest")

@@ -20,6 +20,8 @@ Outputs:
   `sbom`): the image, its layers and every regular file in them with its
   sha256, each Go binary with the Go modules linked into it (read off Bazel's
   graph), the Go standard library, the scratch essentials and merged tars;
+  `<name>.cdx.json` instead, the same in CycloneDX 1.6 JSON, with
+  `sbom_format = "cyclonedx"`;
 - `<name>.provenance.json`: its SLSA provenance v1 (an in-toto Statement
   v1, also output group `provenance`): the manifest digest as subject, the
   target, platform and compression, and every input resolved: the Go SDK,
@@ -208,7 +210,7 @@ def _write_document(ctx, verb, images, suffix, mnemonic, what, flags = [], input
     return document
 
 def write_sbom(ctx, images, index = None):
-    """Registers the action that writes `<name>.spdx.json`.
+    """Registers the action that writes `<name>.spdx.json` (or `.cdx.json`, as `sbom_format` says).
 
     Args:
       ctx: a rule context with SBOM_ATTRS whose rule declares SCRATCH_TOOLCHAIN_TYPE.
@@ -218,11 +220,15 @@ def write_sbom(ctx, images, index = None):
     Returns:
       The SBOM File.
     """
-    flags, inputs = [], []
+    flags, inputs = ["--format", ctx.attr.sbom_format], []
     if index:
-        flags = ["--index", "%s=%s" % (index.name, index.digest.path), "--created", str(index.created)]
+        flags += ["--index", "%s=%s" % (index.name, index.digest.path), "--created", str(index.created)]
         inputs = [index.digest]
-    return _write_document(ctx, "sbom", images, ".spdx.json", "ScratchSBOM", "SBOM", flags, inputs)
+    return _write_document(ctx, "sbom", images, SBOM_SUFFIXES[ctx.attr.sbom_format], "ScratchSBOM", "SBOM", flags, inputs)
+
+# The SBOM's file name after the target's, by format; push names its media
+# type after it.
+SBOM_SUFFIXES = {"cyclonedx": ".cdx.json", "spdx": ".spdx.json"}
 
 def write_provenance(ctx, images, subjects = {}):
     """Registers the action that writes `<name>.provenance.json`.
@@ -249,6 +255,11 @@ def write_provenance(ctx, images, subjects = {}):
     return _write_document(ctx, "provenance", images, ".provenance.json", "ScratchProvenance", "provenance", flags, inputs)
 
 SBOM_ATTRS = dict({
+    "sbom_format": attr.string(
+        doc = "The SBOM's format: `\"spdx\"` writes `<name>.spdx.json` (SPDX 2.3 JSON), `\"cyclonedx\"` `<name>.cdx.json` (CycloneDX 1.6 JSON), with the same content. Changing it changes the SBOM's digest in `scratch_lock`, never the image's.",
+        default = "spdx",
+        values = ["spdx", "cyclonedx"],
+    ),
     "_go_sum": attr.label(
         default = "@rules_scratch_source_roots//:go.sum",
         allow_single_file = True,

@@ -16,8 +16,9 @@ the OCI layout `<name>`, `<name>.digest` (of the index), and in output group
 `tarball` `<name>.tar`, which holds the whole index (so `skopeo copy --all
 oci-archive:...` carries every platform, and `podman load` takes the machine's)
 and whose `manifest.json` names one platform's image for `docker load`.
-`<name>.spdx.json` is the index's SBOM (each platform's image in full; the
-output group `sbom` adds each platform's own), and `<name>.provenance.json`
+`<name>.spdx.json` (`<name>.cdx.json` with `sbom_format = "cyclonedx"`) is
+the index's SBOM (each platform's image in full; the output group `sbom` adds
+each platform's own), and `<name>.provenance.json`
 its SLSA provenance, whose subjects are the index and each platform manifest.
 
 ```starlark

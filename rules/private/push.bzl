@@ -16,7 +16,7 @@ are missing, and a failure before the tags leaves the old tags where they
 were. It prints one line on stdout, `REPOSITORY@sha256:...`, and its progress
 on stderr.
 
-The SBOM (`application/spdx+json`) and the provenance
+The SBOM (`application/spdx+json`, or `application/vnd.cyclonedx+json`) and the provenance
 (`application/vnd.in-toto+json`) go as OCI 1.1 artifacts whose `subject` is
 the image; for an index, the index's own and each platform image's. A
 registry with the referrers API lists them there; for one without
@@ -42,8 +42,10 @@ scratch_push(
 ```
 """
 
-_SPDX = "application/spdx+json"
 _IN_TOTO = "application/vnd.in-toto+json"
+
+def _sbom_type(sbom):
+    return "application/vnd.cyclonedx+json" if sbom.basename.endswith(".cdx.json") else "application/spdx+json"
 
 _REPOSITORY_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789._-/:"
 _TAG_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
@@ -78,14 +80,14 @@ def _scratch_push_impl(ctx):
     files = [image.layout]
     root_symlinks = {}
     if ctx.attr.attach:
-        documents = [(image.sbom, _SPDX), (image.provenance, _IN_TOTO)]
+        documents = [(image.sbom, _sbom_type(image.sbom)), (image.provenance, _IN_TOTO)]
         args += [("--attach", (artifact_type + "=", document)) for document, artifact_type in documents]
         files += [document for document, _ in documents]
         if IndexInfo in ctx.attr.image:
             # Each platform's documents have one runfiles path (the image's
             # label): give each a folder of its platform.
             for platform, sbom, provenance in zip(image.platforms, image.platform_sboms, image.platform_provenances):
-                for document, artifact_type in [(sbom, _SPDX), (provenance, _IN_TOTO)]:
+                for document, artifact_type in [(sbom, _sbom_type(sbom)), (provenance, _IN_TOTO)]:
                     path = "/".join([ctx.workspace_name, ctx.label.package, ctx.label.name + ".attachments", platform.replace("/", "_"), document.basename])
                     root_symlinks[path] = document
                     args.append(("--attach", ("%s@%s=" % (artifact_type, platform), path)))

@@ -503,27 +503,40 @@ func marshal(v any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Modules lists the Go modules (and standard library) an SPDX document of
-// ours names, as sorted "path version" lines: what a lock records so that
-// a bump is named with both versions.
-func Modules(spdxJSON []byte) ([]string, error) {
-	var doc spdxDocument
-	if err := json.Unmarshal(spdxJSON, &doc); err != nil {
+// Modules lists the Go modules (and standard library) an SBOM of ours
+// names, SPDX or CycloneDX, as sorted "path version" lines: what a lock
+// records so that a bump is named with both versions.
+func Modules(sbomJSON []byte) ([]string, error) {
+	var doc struct {
+		spdxDocument
+		Components []cdxComponent `json:"components"`
+	}
+	if err := json.Unmarshal(sbomJSON, &doc); err != nil {
 		return nil, err
+	}
+	type versioned struct{ purl, version string }
+	var found []versioned
+	for _, p := range doc.Packages {
+		for _, ref := range p.ExternalRefs {
+			if ref.ReferenceType == "purl" {
+				found = append(found, versioned{ref.ReferenceLocator, p.VersionInfo})
+			}
+		}
+	}
+	for _, c := range doc.Components {
+		found = append(found, versioned{c.Purl, c.Version})
 	}
 	seen := map[string]bool{}
 	var out []string
-	for _, p := range doc.Packages {
-		for _, ref := range p.ExternalRefs {
-			purl, ok := strings.CutPrefix(ref.ReferenceLocator, "pkg:golang/")
-			if ref.ReferenceType != "purl" || !ok || p.VersionInfo == "(devel)" {
-				continue
-			}
-			path, _, _ := strings.Cut(purl, "@")
-			if line := path + " " + p.VersionInfo; !seen[line] {
-				seen[line] = true
-				out = append(out, line)
-			}
+	for _, f := range found {
+		purl, ok := strings.CutPrefix(f.purl, "pkg:golang/")
+		if !ok || f.version == "(devel)" {
+			continue
+		}
+		path, _, _ := strings.Cut(purl, "@")
+		if line := path + " " + f.version; !seen[line] {
+			seen[line] = true
+			out = append(out, line)
 		}
 	}
 	sort.Strings(out)

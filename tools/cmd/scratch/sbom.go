@@ -93,9 +93,13 @@ func runSBOM(args []string) error {
 	index := fs.String("index", "", "NAME=DIGEST_FILE: write the SBOM of this index of the --image")
 	created := fs.Int64("created", 0, "with --index: the index's created time, in seconds since the epoch")
 	goSum := fs.String("go_sum", "", "a go.sum whose h1 hashes the SBOM gives for modules (optional)")
-	output := fs.String("output", "", "file to write the SPDX 2.3 JSON document to")
+	format := fs.String("format", "spdx", "spdx (SPDX 2.3 JSON) or cyclonedx (CycloneDX 1.6 JSON)")
+	output := fs.String("output", "", "file to write the document to")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *format != "spdx" && *format != "cyclonedx" {
+		return fmt.Errorf("--format %q: use spdx or cyclonedx", *format)
 	}
 	if len(images) == 0 || *output == "" {
 		return fmt.Errorf("--image and --output are required")
@@ -128,6 +132,11 @@ func runSBOM(args []string) error {
 		}
 	} else if doc, err = sbom.SPDX(imgs[0], sums); err != nil {
 		return err
+	}
+	if *format == "cyclonedx" {
+		if doc, err = sbom.CycloneDX(doc); err != nil {
+			return err
+		}
 	}
 	_, err = writeOutput(*output, func(f *os.File) (int, error) { return f.Write(doc) })
 	return err
