@@ -7,7 +7,7 @@
 #      go.mod, plus the standard library and the essentials' sources;
 #   3. the SBOMs are valid SPDX 2.3 for the SPDX project's own validator
 #      (pyspdxtools of spdx-tools: the command in $PYSPDXTOOLS, default
-#      `pyspdxtools`), the CycloneDX one valid CycloneDX 1.6 for the
+#      `pyspdxtools`) and match the SPDX 2.3 JSON schema, the CycloneDX one valid CycloneDX 1.6 for the
 #      CycloneDX project's JavaScript library (its strict JSON schema
 #      validator; from npm, pinned) and lists the same modules; the
 #      provenances are in-toto
@@ -107,6 +107,21 @@ for f in "${sboms[@]}"; do
     { head -20 "$WORK/pyspdxtools.log"; fail "pyspdxtools finds $f invalid"; }
 done
 pass "${#sboms[@]} SPDX SBOMs are valid SPDX 2.3 for pyspdxtools"
+# The SPDX 2.3 JSON schema, as syft's module (pinned) carries it.
+schema=$(GOFLAGS=-mod=mod go mod download -json github.com/anchore/syft@v1.57.2 | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')/schema/spdx-json/spdx-schema-2.3.json
+NODE_PATH=$WORK/cyclonedx/node_modules node - "$schema" "${sboms[@]}" <<'JS' || fail "an SBOM does not match the SPDX 2.3 JSON schema"
+const fs = require("fs");
+const Ajv = require("ajv");
+const validate = require("ajv-formats")(new Ajv({ strict: false, allErrors: true }))
+  .compile(JSON.parse(fs.readFileSync(process.argv[2], "utf8")));
+for (const file of process.argv.slice(3)) {
+  if (!validate(JSON.parse(fs.readFileSync(file, "utf8")))) {
+    console.error(file, JSON.stringify(validate.errors.slice(0, 5), null, 1));
+    process.exitCode = 1;
+  }
+}
+JS
+pass "and match the SPDX 2.3 JSON schema (spdx-schema-2.3.json, from syft v1.57.2's module; ajv)"
 for f in "${provenances[@]}"; do
   "$WORK/attestcheck" "$f" >"$WORK/subjects" || fail "$f is not a valid SLSA provenance v1 statement"
   digest=$(cat "${f%.provenance.json}.digest")
