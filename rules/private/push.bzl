@@ -78,6 +78,8 @@ def _scratch_push_impl(ctx):
     args = [("--layout", image.layout), ("--default_repository", ctx.attr.repository)]
     args += [("--default_tag", tag) for tag in ctx.attr.remote_tags]
     files = [image.layout]
+    if ctx.attr.sign_key_env:
+        args.append(("--sign_key_env", ctx.attr.sign_key_env))
     root_symlinks = {}
     if ctx.attr.attach:
         documents = [(image.sbom, _sbom_type(image.sbom)), (image.provenance, _IN_TOTO)]
@@ -112,6 +114,9 @@ scratch_push = rule(
         "attach": attr.bool(
             doc = "Whether to push the SBOM and provenance as OCI 1.1 artifacts referring to the image (and, for an index, to each platform's image) before the tags. Turn it off for a registry that refuses artifacts.",
             default = True,
+        ),
+        "sign_key_env": attr.string(
+            doc = "An environment variable that holds, at `bazel run` time, the path of a private key to sign with (cosign's `cosign.key`, its password in `COSIGN_PASSWORD`, or a PKCS#8 PEM of ECDSA P-256 or Ed25519); unset, the push fails. `--sign_key FILE` (repeatable) adds keys. The key is never a Bazel input: no cache or executor sees it.",
         ),
         "remote_tags": attr.string_list(
             doc = "Tags to put on the pushed digest, after it is pushed (named so because `tags` is a Bazel attribute of every target). `--tag` (repeatable) replaces them. May use `{KEY}` of Bazel's workspace status, with `--stamp`.",

@@ -52,6 +52,8 @@ var emptyConfig = []byte("{}")
 // artifact is an attachment ready to push: its manifest and its blobs.
 type artifact struct {
 	attachment Attachment
+	document   []byte
+	subject    v1.Hash
 	manifest   []byte
 	digest     v1.Hash
 	blobs      []v1.Layer
@@ -93,7 +95,7 @@ func newArtifact(a Attachment, subject v1.Descriptor) (artifact, error) {
 	if err != nil {
 		return artifact{}, err
 	}
-	return artifact{attachment: a, manifest: raw, digest: digest, blobs: []v1.Layer{config, document}}, nil
+	return artifact{attachment: a, document: data, subject: subject.Digest, manifest: raw, digest: digest, blobs: []v1.Layer{config, document}}, nil
 }
 
 // subjectOf returns the descriptor of the manifest an attachment is about:

@@ -13,7 +13,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
-	"github.com/rules-scratch/rules_scratch/tools/image"
+	"github.com/rules-scratch/rules_scratch/tools/imagetest"
 )
 
 // writeDocument writes a document to attach and returns its path.
@@ -142,16 +142,9 @@ func TestAttachmentsReferToTheImageBeforeTheTags(t *testing.T) {
 
 func TestAttachmentsToAnIndexAndItsPlatforms(t *testing.T) {
 	host, _ := newRegistry(t)
-	amd64, amd64Digest := writeImageLayout(t, "x86", "amd64")
-	arm64, arm64Digest := writeImageLayout(t, "arm", "arm64")
-	index, err := image.BuildIndex([]string{amd64, arm64})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(t.TempDir(), "index")
-	if err := index.WriteLayout(dir, nil); err != nil {
-		t.Fatal(err)
-	}
+	amd64, amd64Digest := imagetest.WriteLayout(t, "x86", "amd64")
+	arm64, arm64Digest := imagetest.WriteLayout(t, "arm", "arm64")
+	dir, indexDigest := imagetest.WriteIndex(t, amd64, arm64)
 	attach := WithAttachments(
 		Attachment{ArtifactType: "application/spdx+json", Path: writeDocument(t, "index.spdx.json", "index")},
 		Attachment{Platform: "linux/amd64", ArtifactType: "application/spdx+json", Path: writeDocument(t, "amd64.spdx.json", "amd64")},
@@ -160,7 +153,7 @@ func TestAttachmentsToAnIndexAndItsPlatforms(t *testing.T) {
 	if _, _, err := push(t, dir, host+"/team/app", nil, attach); err != nil {
 		t.Fatal(err)
 	}
-	for digest, want := range map[string]string{index.Digest().String(): "index", amd64Digest: "amd64", arm64Digest: "arm64"} {
+	for digest, want := range map[string]string{indexDigest: "index", amd64Digest: "amd64", arm64Digest: "arm64"} {
 		if got := referrers(t, host+"/team/app", digest)["application/spdx+json"]; got != want {
 			t.Errorf("the SBOM of %s is %q, want %q", digest, got, want)
 		}

@@ -17,6 +17,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/rules-scratch/rules_scratch/tools/sign"
 )
 
 // DefaultBackoff waits 1, 2, 4, 8 and 16 seconds between six attempts of a
@@ -43,6 +45,7 @@ type options struct {
 	reachTimeout time.Duration
 	maxWait      time.Duration
 	attachments  []Attachment
+	keys         []*sign.Key
 }
 
 // Option configures Push.
@@ -82,23 +85,9 @@ func WithMaxRetryAfter(d time.Duration) Option { return func(o *options) { o.max
 // (WithAttachments), then each tag, so that a tag never names an image
 // whose documents are missing. It returns the pushed digest.
 func Push(ctx context.Context, dir, repository string, tags []string, opts ...Option) (name.Digest, error) {
-	o := options{
-		keychain:     authn.DefaultKeychain,
-		progress:     io.Discard,
-		backoff:      DefaultBackoff,
-		jobs:         4,
-		reachTimeout: 30 * time.Second,
-		maxWait:      time.Minute,
-	}
+	o := defaultOptions()
 	for _, opt := range opts {
 		opt(&o)
-	}
-	if o.transport == nil {
-		t, err := DefaultTransport()
-		if err != nil {
-			return name.Digest{}, err
-		}
-		o.transport = t
 	}
 	var nameOpts []name.Option
 	if o.insecure {
@@ -134,22 +123,14 @@ func Push(ctx context.Context, dir, repository string, tags []string, opts ...Op
 			sizes[d], _ = blob.Size()
 		}
 	}
-	scheme, err := reach(ctx, repo.Registry, o)
+	signatures, err := signatureImages(o, repo, tagRefs, top, target, artifacts)
 	if err != nil {
 		return name.Digest{}, err
 	}
 	progress := newProgress(o.progress, sizes)
-	var t http.RoundTripper = &schemeTransport{inner: o.transport, host: repo.RegistryStr(), scheme: scheme}
-	t = &retryAfterTransport{inner: t, max: o.maxWait}
-	t = &progressTransport{inner: t, progress: progress}
-	remoteOpts := []remote.Option{
-		remote.WithContext(ctx),
-		remote.WithAuthFromKeychain(o.keychain),
-		remote.WithTransport(t),
-		remote.WithRetryBackoff(o.backoff),
-		remote.WithRetryStatusCodes(retryStatusCodes...),
-		remote.WithRetryPredicate(retryable),
-		remote.WithJobs(o.jobs),
+	remoteOpts, err := o.remoteOptions(ctx, repo, progress)
+	if err != nil {
+		return name.Digest{}, err
 	}
 
 	ref := repo.Digest(top.Digest.String())
@@ -179,6 +160,15 @@ func Push(ctx context.Context, dir, repository string, tags []string, opts ...Op
 		}
 		progress.printf("attached %s %s to %s: %s", a.attachment.ArtifactType, filepath.Base(a.attachment.Path), about, a.digest)
 	}
+	before := progress.requests.Load()
+	for _, img := range signatures {
+		if err := pushSignatureImage(repo, img, progress, remoteOpts); err != nil {
+			return name.Digest{}, explain(err, repo)
+		}
+	}
+	if len(signatures) > 0 {
+		progress.printf("signed: %d requests for %d signature and attestation images", progress.requests.Load()-before, len(signatures))
+	}
 	for _, tag := range tagRefs {
 		if err := remote.Tag(tag, target.(remote.Taggable), remoteOpts...); err != nil {
 			return name.Digest{}, explain(err, repo)
@@ -186,6 +176,57 @@ func Push(ctx context.Context, dir, repository string, tags []string, opts ...Op
 		progress.printf("tagged %s", tag)
 	}
 	return ref, nil
+}
+
+func defaultOptions() options {
+	return options{
+		keychain:     authn.DefaultKeychain,
+		progress:     io.Discard,
+		backoff:      DefaultBackoff,
+		jobs:         4,
+		reachTimeout: 30 * time.Second,
+		maxWait:      time.Minute,
+	}
+}
+
+// remoteOptions finds how to reach the registry (see reach) and returns
+// go-containerregistry's options for it: credentials, the scheme found,
+// retries and Retry-After, progress.
+func (o options) remoteOptions(ctx context.Context, repo name.Repository, progress *progress) ([]remote.Option, error) {
+	if o.transport == nil {
+		t, err := DefaultTransport()
+		if err != nil {
+			return nil, err
+		}
+		o.transport = t
+	}
+	scheme, err := reach(ctx, repo.Registry, o)
+	if err != nil {
+		return nil, err
+	}
+	var t http.RoundTripper = &schemeTransport{inner: o.transport, host: repo.RegistryStr(), scheme: scheme}
+	t = &retryAfterTransport{inner: t, max: o.maxWait}
+	t = &progressTransport{inner: t, progress: progress}
+	return []remote.Option{
+		remote.WithContext(ctx),
+		remote.WithAuthFromKeychain(o.keychain),
+		remote.WithTransport(t),
+		remote.WithRetryBackoff(o.backoff),
+		remote.WithRetryStatusCodes(retryStatusCodes...),
+		remote.WithRetryPredicate(retryable),
+		remote.WithJobs(o.jobs),
+	}, nil
+}
+
+// RemoteOptions returns go-containerregistry's options to read from the
+// repository's registry as Push writes to it: the same credentials, TLS,
+// scheme, retries and errors' hints.
+func RemoteOptions(ctx context.Context, repo name.Repository, opts ...Option) ([]remote.Option, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o.remoteOptions(ctx, repo, newProgress(o.progress, nil))
 }
 
 // readLayout returns what the layout's index.json names (exactly one image

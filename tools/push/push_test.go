@@ -3,15 +3,12 @@ package push
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -22,48 +19,16 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
-	"github.com/rules-scratch/rules_scratch/tools/image"
-	"github.com/rules-scratch/rules_scratch/tools/layer"
+	"github.com/rules-scratch/rules_scratch/tools/imagetest"
 )
 
 var fastBackoff = remote.Backoff{Duration: 10 * time.Millisecond, Factor: 2, Steps: 6}
 
-// writeLayout writes a two-layer image as the rules do and returns the
-// layout directory and the image digest.
+// writeLayout writes a two-layer amd64 image as the rules do and returns
+// the layout directory and the image digest.
 func writeLayout(t *testing.T, content string) (string, string) {
 	t.Helper()
-	return writeImageLayout(t, content, "amd64")
-}
-
-// writeImageLayout writes writeLayout's image for an architecture.
-func writeImageLayout(t *testing.T, content, arch string) (string, string) {
-	t.Helper()
-	dir := t.TempDir()
-	var layers []image.Layer
-	for i, data := range []string{content, strings.Repeat("big layer ", 100000)} {
-		src := filepath.Join(dir, fmt.Sprint("src", i))
-		os.WriteFile(src, []byte(data), 0o644)
-		blob := filepath.Join(dir, fmt.Sprint("layer", i))
-		f, _ := os.Create(blob)
-		desc, err := layer.Write(f, []layer.Entry{{Kind: layer.KindFile, Path: "/data", Source: src}})
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		descPath := blob + ".json"
-		data, _ := json.Marshal(desc)
-		os.WriteFile(descPath, data, 0o644)
-		layers = append(layers, image.Layer{Blob: blob, Descriptor: descPath})
-	}
-	img, err := image.Build(image.Config{OS: "linux", Architecture: arch, Entrypoint: []string{"/data"}}, layers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	layoutDir := filepath.Join(dir, "layout")
-	if err := img.WriteLayout(layoutDir, nil); err != nil {
-		t.Fatal(err)
-	}
-	return layoutDir, img.Digest().String()
+	return imagetest.WriteLayout(t, content, "amd64")
 }
 
 // recorder keeps "METHOD path" of every request the registry answered.

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -219,6 +220,7 @@ type progressTransport struct {
 }
 
 func (t *progressTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	t.progress.requests.Add(1)
 	resp, err := t.inner.RoundTrip(req)
 	if err != nil {
 		return resp, err
@@ -244,9 +246,10 @@ func (t *progressTransport) RoundTrip(req *http.Request) (*http.Response, error)
 
 // progress writes one line per event, whole, whatever the goroutine.
 type progress struct {
-	mu    sync.Mutex
-	w     io.Writer
-	sizes map[v1.Hash]int64
+	requests atomic.Int64 // sent, retries included
+	mu       sync.Mutex
+	w        io.Writer
+	sizes    map[v1.Hash]int64
 }
 
 func newProgress(w io.Writer, sizes map[v1.Hash]int64) *progress {

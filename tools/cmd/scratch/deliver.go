@@ -23,12 +23,14 @@ func runPush(args []string) error {
 	fs := flag.NewFlagSet("push", flag.ContinueOnError)
 	layout := fs.String("layout", "", "the OCI layout of the image or index to push")
 	defaultRepository := fs.String("default_repository", "", "the repository, unless --repository is given (set by scratch_push)")
-	var defaultTags, tags, stampInfo, attachments repeated
+	var defaultTags, tags, stampInfo, attachments, signKeys repeated
 	fs.Var(&defaultTags, "default_tag", "a tag, unless --tag is given (repeatable; set by scratch_push)")
 	repository := fs.String("repository", "", "the repository to push to, such as registry.example.com/team/app")
 	fs.Var(&tags, "tag", "a tag to put on the pushed digest (repeatable); replaces the target's tags")
 	insecure := fs.Bool("insecure", false, "allow plain HTTP to a registry that is not localhost or 127.0.0.1")
 	fs.Var(&attachments, "attach", "a document to push as an OCI 1.1 artifact about the image, TYPE=PATH, or TYPE@PLATFORM=PATH for one platform's image of an index (repeatable; set by scratch_push)")
+	fs.Var(&signKeys, "sign_key", "a private key to sign the image and its attachments with, as cosign does: cosign's cosign.key (password from COSIGN_PASSWORD) or a PKCS#8 PEM of ECDSA P-256 or Ed25519 (repeatable)")
+	signKeyEnv := fs.String("sign_key_env", "", "an environment variable holding the path of a signing key (set by scratch_push's sign_key_env)")
 	fs.Var(&stampInfo, "stamp_info", "a workspace status file whose keys {KEY} in the repository and tags name (repeatable; set with --stamp)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -52,7 +54,19 @@ func runPush(args []string) error {
 			return err
 		}
 	}
-	opts := []push.Option{push.WithProgress(os.Stderr), push.WithInsecure(*insecure)}
+	if *signKeyEnv != "" {
+		path := os.Getenv(*signKeyEnv)
+		if path == "" {
+			return fmt.Errorf("the target signs with the key whose path $%s holds, but %s is not set: set it, or give --sign_key", *signKeyEnv, *signKeyEnv)
+		}
+		signKeys = append(signKeys, path)
+	}
+	// Keys are read before any request: a wrong password fails first.
+	keys, err := push.LoadSigningKeys(signKeys, func(w string) { fmt.Fprintf(os.Stderr, "scratch push: warning: %s\n", w) })
+	if err != nil {
+		return err
+	}
+	opts := []push.Option{push.WithProgress(os.Stderr), push.WithInsecure(*insecure), push.WithSigningKeys(keys...)}
 	for _, a := range attachments {
 		attachment, err := push.ParseAttachment(a)
 		if err != nil {

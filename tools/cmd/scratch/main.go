@@ -7,9 +7,10 @@
 //	scratch sbom --image JSON [--go_sum go.sum] --output image.spdx.json
 //	scratch provenance --image JSON... [--subject NAME=DIGEST_FILE...] --target LABEL [--status FILE...] --output image.provenance.json
 //	scratch tarball --layout DIR --repo_tag REF... [--platform linux/amd64] --output image.tar
-//	scratch push --layout DIR --repository REPO [--tag TAG...]
+//	scratch push --layout DIR --repository REPO [--tag TAG...] [--attach TYPE=FILE...] [--sign_key KEY...]
 //	scratch load --tarball image.tar --layout DIR [--tag REF...] [--runtime podman|docker]
 //	scratch diff [--json] A B   (exit 0 identical, 1 different, 2 error)
+//	scratch verify REF --key cosign.pub... [--image LAYOUT]   (exit 0 verified, 1 not, 2 error)
 //	scratch lock --lock digests.lock.json --image NAME=LAYOUT... [--update_path PATH]
 //	scratch cacerts --output ca-certificates.crt
 //	scratch tzdata --go_source zzipdata.go --output_dir zoneinfo
@@ -40,6 +41,7 @@ var verbs = map[string]verb{
 	"tarball":    {"write an OCI layout as one tar that podman load, docker load and skopeo read", runTarball},
 	"push":       {"push an OCI layout's image or index to a registry; print REPOSITORY@sha256:...", runPush},
 	"load":       {"load an image into podman or docker; print each name and image id", runLoad},
+	"verify":     {"check a pushed image's signatures and attestations with public keys, and that it is the local build; exit 0 if verified, 1 if not, 2 on error", runVerify},
 	"diff":       {"explain how two images or indexes differ, down to each file; exit 0 if identical, 1 if not, 2 on error", runDiff},
 	"lock":       {"check images against a digest lock (exit 1 explaining what changed), or rewrite it", runLock},
 	"cacerts":    {"write the Mozilla root certificates (from golang.org/x/crypto/x509roots/fallback) as a PEM bundle", runCACerts},
