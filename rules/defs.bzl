@@ -15,6 +15,7 @@ load("//rules/private:load.bzl", _scratch_load = "scratch_load")
 load("//rules/private:lock.bzl", _scratch_lock = "scratch_lock")
 load("//rules/private:push.bzl", _scratch_push = "scratch_push")
 load("//rules/private:toolchain.bzl", _scratch_toolchain = "scratch_toolchain")
+load("//rules/private:verify.bzl", _scratch_verify = "scratch_verify")
 
 scratch_layer = _scratch_layer
 scratch_image = _scratch_image
@@ -24,6 +25,7 @@ scratch_index = _scratch_index
 scratch_push = _scratch_push
 scratch_load = _scratch_load
 scratch_lock = _scratch_lock
+scratch_verify = _scratch_verify
 scratch_toolchain = _scratch_toolchain
 scratch_users = _scratch_users
 LayerInfo = _LayerInfo

@@ -207,7 +207,7 @@ func (o options) remoteOptions(ctx context.Context, repo name.Repository, progre
 	var t http.RoundTripper = &schemeTransport{inner: o.transport, host: repo.RegistryStr(), scheme: scheme}
 	t = &retryAfterTransport{inner: t, max: o.maxWait}
 	t = &progressTransport{inner: t, progress: progress}
-	return []remote.Option{
+	opts := []remote.Option{
 		remote.WithContext(ctx),
 		remote.WithAuthFromKeychain(o.keychain),
 		remote.WithTransport(t),
@@ -215,7 +215,18 @@ func (o options) remoteOptions(ctx context.Context, repo name.Repository, progre
 		remote.WithRetryStatusCodes(retryStatusCodes...),
 		remote.WithRetryPredicate(retryable),
 		remote.WithJobs(o.jobs),
-	}, nil
+	}
+	// One pusher and one puller for every call: the registry is pinged and
+	// the credentials exchanged once per repository, not once per call.
+	pusher, err := remote.NewPusher(opts...)
+	if err != nil {
+		return nil, err
+	}
+	puller, err := remote.NewPuller(opts...)
+	if err != nil {
+		return nil, err
+	}
+	return append(opts, remote.Reuse(pusher), remote.Reuse(puller)), nil
 }
 
 // RemoteOptions returns go-containerregistry's options to read from the

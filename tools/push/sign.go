@@ -124,8 +124,13 @@ func pushSignatureImage(repo name.Repository, img signatureImage, progress *prog
 		return nil
 	}
 	blobs := []v1.Layer{static.NewLayer(config, types.OCIConfigJSON)}
+	seen := map[v1.Hash]bool{}
 	for _, l := range img.layers {
-		blobs = append(blobs, static.NewLayer(l.Data, l.Descriptor.MediaType))
+		// One payload signed by several keys is one blob.
+		if !seen[l.Descriptor.Digest] {
+			seen[l.Descriptor.Digest] = true
+			blobs = append(blobs, static.NewLayer(l.Data, l.Descriptor.MediaType))
+		}
 	}
 	for _, b := range blobs {
 		if err := remote.WriteLayer(repo, b, remoteOpts...); err != nil {

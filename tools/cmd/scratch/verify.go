@@ -22,6 +22,7 @@ func runVerify(args []string) error {
 	fs.Var(&keyFiles, "key", "a public key (PEM, as cosign.pub) whose signatures count (repeatable)")
 	layout := fs.String("image", "", "an OCI layout built here: REF's digest must be its digest")
 	insecure := fs.Bool("insecure", false, "allow plain HTTP to a registry that is not localhost or 127.0.0.1")
+	defaultRef := fs.String("default_ref", "", "the image to check when none is given (set by scratch_verify)")
 	// REF may come before or after the flags.
 	var refs []string
 	for {
@@ -33,6 +34,9 @@ func runVerify(args []string) error {
 		}
 		refs = append(refs, fs.Arg(0))
 		args = fs.Args()[1:]
+	}
+	if len(refs) == 0 && *defaultRef != "" {
+		refs = []string{*defaultRef}
 	}
 	if len(refs) != 1 || len(keyFiles) == 0 {
 		return exitError{2, fmt.Errorf("usage: scratch verify REF --key PUBLIC_KEY... [--image LAYOUT]")}
