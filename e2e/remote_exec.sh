@@ -19,7 +19,6 @@ cd "$REPO"
 TARGETS=(//examples/...)
 RULE_SET_MNEMONICS='^Scratch'
 GREETING="Hello from a scratch image!"
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # checkout NAME: a copy of the tracked files (as a fresh clone has them).
 checkout() {
@@ -64,22 +63,7 @@ rm -rf "$WORK/local"
 pass "a clean local build of ${TARGETS[*]} took $local_time s"
 
 log "a registry on 127.0.0.1 for pushes"
-REGISTRY=127.0.0.1:$(free_port)
-cat >"$WORK/registry.yml" <<EOF
-version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: $WORK/storage
-http:
-  addr: $REGISTRY
-EOF
-docker-registry serve "$WORK/registry.yml" >"$WORK/registry.log" 2>&1 &
-echo $! >"$WORK/registry.pid"
-trap 'kill "$(cat "$WORK/registry.pid")" 2>/dev/null || true; cleanup' EXIT
-for _ in $(seq 50); do curl -sf "http://$REGISTRY/v2/" >/dev/null && break; sleep 0.2; done
-curl -sf "http://$REGISTRY/v2/" >/dev/null || fail "the registry did not start: $(cat "$WORK/registry.log")"
+source "$(dirname "$0")/registry_lib.sh"
 
 figures=()
 for executor in "$@"; do
@@ -146,7 +130,7 @@ PY
   pushed=$(bazel_remote run "${remote[@]}" --remote_download_minimal //examples/hello:push -- --repository "$REGISTRY/remote/hello" --tag "$name")
   want=$(grep '^bazel-bin/examples/hello/image.digest ' "$WORK/reference" | cut -d' ' -f2)
   [ "$pushed" = "$REGISTRY/remote/hello@$want" ] || fail "$name: push printed '$pushed', want $REGISTRY/remote/hello@$want"
-  [ "$(skopeo inspect --tls-verify=false --format '{{.Digest}}' "docker://$REGISTRY/remote/hello:$name")" = "$want" ] ||
+  [ "$(skopeo inspect "${SKOPEO[@]}" --format '{{.Digest}}' "docker://$REGISTRY/remote/hello:$name")" = "$want" ] ||
     fail "$name: the registry's $name tag is not $want"
   pass "$name: pushed under --remote_download_minimal: $pushed"
 

@@ -6,7 +6,8 @@
 //     first), a few at a time; then the manifest by digest; then the
 //     attachments (documents about the image, as OCI 1.1 artifacts with the
 //     image as subject, listed by the referrers API or its tag schema);
-//     then each tag;
+//     then, with signing keys, cosign's signature and attestation images
+//     (package sign); then each tag;
 //   - transient failures (connection errors and resets, 408, 429, 5xx) are
 //     retried with exponential backoff, bounded in time, and a Retry-After
 //     is waited for;

@@ -82,8 +82,9 @@ func WithMaxRetryAfter(d time.Duration) Option { return func(o *options) { o.max
 
 // Push uploads the image or index that the OCI layout in dir names to
 // repository: its blobs, then its manifest by digest, then the attachments
-// (WithAttachments), then each tag, so that a tag never names an image
-// whose documents are missing. It returns the pushed digest.
+// (WithAttachments), then the signatures and attestations
+// (WithSigningKeys), then each tag, so that a tag never names an image
+// whose documents or signatures are missing. It returns the pushed digest.
 func Push(ctx context.Context, dir, repository string, tags []string, opts ...Option) (name.Digest, error) {
 	o := defaultOptions()
 	for _, opt := range opts {

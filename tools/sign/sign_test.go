@@ -222,3 +222,34 @@ func TestSignatureAndAttestationImages(t *testing.T) {
 		t.Errorf("Tag = %s", Tag(digest, "sig"))
 	}
 }
+
+// A test key's signatures are fixed bytes: they can be locked, and pushing
+// again finds them in the registry.
+func TestSignaturesAreLocked(t *testing.T) {
+	seed := bytes.Repeat([]byte{7}, 32)
+	ecKey, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload := SimpleSigning("registry.example/team/app:1.0", v1.Hash{Algorithm: "sha256", Hex: strings.Repeat("ab", 32)})
+	for _, tc := range []struct {
+		name string
+		key  any
+		want string
+	}{
+		{"Ed25519", ed25519.NewKeyFromSeed(seed), "8rQjVUYznVfWLF1lnExdoCWw+d/RQAjDbu5fYoSAVGKDsg0pFJ5eHNQnKO/i+PBaLTJ6vAq1DJiY9GnM/CTLAg=="},
+		{"ECDSA P-256", ecKey, "MEQCIAWiFAa51XYAgtJJI2G5HF8Fclj8J9/dWtX1QrTCoehLAiBwxEOQ5BlNmpmCYCA0Q95sp3IF+Vcz+VtWXByTZGr7KQ=="},
+	} {
+		key, err := LoadKey(writePEM(t, "PRIVATE KEY", pkcs8(t, tc.key)), noPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig, err := key.Sign(payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := base64.StdEncoding.EncodeToString(sig); got != tc.want {
+			t.Errorf("%s signature %s, locked %s", tc.name, got, tc.want)
+		}
+	}
+}

@@ -203,3 +203,22 @@ func TestTempDirWithoutTmp(t *testing.T) {
 		t.Errorf("left in the working directory: %v", left)
 	}
 }
+
+// Keys are checked before anything is read or sent: a key the target names
+// by environment variable must be there.
+func TestPushSigningKeyErrors(t *testing.T) {
+	t.Setenv("RULES_SCRATCH_TEST_KEY", "")
+	missing := filepath.Join(t.TempDir(), "missing.key")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--sign_key_env", "RULES_SCRATCH_TEST_KEY"}, "$RULES_SCRATCH_TEST_KEY holds, but RULES_SCRATCH_TEST_KEY is not set"},
+		{[]string{"--sign_key", missing}, "signing key: open " + missing},
+	} {
+		args := append([]string{"push", "--layout", t.TempDir(), "--repository", "127.0.0.1:1/team/app"}, tc.args...)
+		if err := run(args); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("run(%q) = %v, want an error saying %q", args, err, tc.want)
+		}
+	}
+}
