@@ -29,11 +29,13 @@ source "$(dirname "$0")/registry_lib.sh"
 SID=${SID:-$(cd "$REPO/.." && pwd)/shared/bazel-offline/sid}
 CACHE_FLAGS=()
 [ -z "${RULES_SCRATCH_DISK_CACHE:-}" ] || CACHE_FLAGS=(--disk_cache="$RULES_SCRATCH_DISK_CACHE")
-COSIGN_VERSION=v3.1.3
+# The cosign to check with (another major version: COSIGN_MODULE=github.com/sigstore/cosign/v2 COSIGN_VERSION=v2.6.5).
+COSIGN_MODULE=${COSIGN_MODULE:-github.com/sigstore/cosign/v3}
+COSIGN_VERSION=${COSIGN_VERSION:-v3.1.3}
 KEY_PASSWORD="key-pw-$RANDOM-$RANDOM"
 
 log "build cosign $COSIGN_VERSION (pinned) from the Go module proxy"
-GOBIN=$WORK/bin go install "github.com/sigstore/cosign/v3/cmd/cosign@$COSIGN_VERSION"
+GOBIN=$WORK/bin go install "$COSIGN_MODULE/cmd/cosign@$COSIGN_VERSION"
 COSIGN=("$WORK/bin/cosign")
 pass "built cosign $COSIGN_VERSION"
 
