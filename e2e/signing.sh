@@ -152,7 +152,8 @@ for key in cosign.pub ed25519.pub; do
   cosign_verify verify --key "$WORK/keys/$key" "$REGISTRY/e2e/signed:v1" || { cat "$WORK/cosign.err" >&2; fail "cosign verify refused the image with $key"; }
 done
 if cosign_verify verify --key "$WORK/other/cosign.pub" "$REGISTRY/e2e/signed:v1"; then fail "cosign verify accepted another key"; fi
-pass "cosign $COSIGN_VERSION verify --key accepts hello with both keys, refuses another: $(grep -m1 -o 'no matching signatures.*\|error.*' "$WORK/cosign.err" | cut -c1-100)"
+grep -q 'no matching signatures' "$WORK/cosign.err" || { cat "$WORK/cosign.err" >&2; fail "cosign refused another key, but not for its signatures"; }
+pass "cosign $COSIGN_VERSION verify --key accepts hello with both keys, refuses another: $(grep -m1 -o 'no matching signatures.*' "$WORK/cosign.err" | cut -c1-100)"
 for type in spdxjson slsaprovenance1; do
   cosign_verify verify-attestation --key "$WORK/keys/cosign.pub" --type "$type" "$REGISTRY/e2e/signed:v1" ||
     { cat "$WORK/cosign.err" >&2; fail "cosign verify-attestation --type $type refused"; }
