@@ -11,10 +11,20 @@ Only the blobs the registry lacks are uploaded (each is checked first), a few
 at a time, with retries of transient failures (connection errors and resets,
 408, 429 after its `Retry-After`, 5xx) with exponential backoff for about 30
 seconds; then the manifest by digest, then the image's SBOM and provenance
-(with `attach`), then each tag: a tag never names an image whose documents
-are missing, and a failure before the tags leaves the old tags where they
-were. It prints one line on stdout, `REPOSITORY@sha256:...`, and its progress
-on stderr.
+(with `attach`), then its signatures and attestations (given a key), then
+each tag: a tag never names an image whose documents or signatures are
+missing, and a failure before the tags leaves the old tags where they were.
+It prints one line on stdout, `REPOSITORY@sha256:...`, and its progress on
+stderr.
+
+Given private keys at run time (`--sign_key FILE`, repeatable, or the file
+`sign_key_env` names), it signs as cosign does: the image (an index and each
+platform image) with a simple signing payload per tag in the tag
+`sha256-<hex>.sig`, and the SBOM and provenance as in-toto attestations in
+the tag `sha256-<hex>.att`; deterministic signatures, so pushing again
+uploads nothing. Keys are cosign's `cosign.key` (password from
+`COSIGN_PASSWORD`) or PKCS#8 PEM of ECDSA P-256 or Ed25519; a key is never a
+Bazel input.
 
 The SBOM (`application/spdx+json`, or `application/vnd.cyclonedx+json`) and the provenance
 (`application/vnd.in-toto+json`) go as OCI 1.1 artifacts whose `subject` is
