@@ -19,14 +19,20 @@
 #      after hello changes in a rebuild;
 #   6. no byte of the private keys nor the password is in any output, log,
 #      the output base or the disk cache.
-# $SID runs a program of Debian sid (default: ../shared/bazel-offline/sid
-# beside the checkout). With $SID_ROOT, the root file system $SID runs in
-# (podman takes registries.d only from its /etc), sid's podman pulls under
-# the policy too.
+# skopeo and podman must verify sigstore signatures: $SID is a command that
+# runs them as `$SID --install PKG PROGRAM ARGS...` (the
+# default: none, they run from PATH). With $SID_ROOT, the root file
+# system they run in (podman takes registries.d only from its /etc), podman
+# pulls under the policy too.
 source "$(dirname "$0")/lib.sh"
 cd "$REPO"
 source "$(dirname "$0")/registry_lib.sh"
-SID=${SID:-$(cd "$REPO/.." && pwd)/shared/bazel-offline/sid}
+# sid_run PKG PROGRAM ARGS...: the program, through $SID when it is set.
+sid_run() {
+  local package=$1
+  shift
+  if [ -n "${SID:-}" ]; then "$SID" --install "$package" "$@"; else "$@"; fi
+}
 CACHE_FLAGS=()
 [ -z "${RULES_SCRATCH_DISK_CACHE:-}" ] || CACHE_FLAGS=(--disk_cache="$RULES_SCRATCH_DISK_CACHE")
 # The cosign to check with (another major version: COSIGN_MODULE=github.com/sigstore/cosign/v2 COSIGN_VERSION=v2.6.5).
@@ -112,10 +118,10 @@ EOF
 mkdir -p "$WORK/registries.d"
 printf 'docker:\n  %s:\n    use-sigstore-attachments: true\n' "$REGISTRY" >"$WORK/registries.d/e2e.yaml"
 sid_copy() { # SOURCE: sid's skopeo copies docker://SOURCE under the policy
-  "$SID" --install skopeo skopeo --policy "$WORK/policy.json" --registries.d "$WORK/registries.d" copy -q --remove-signatures \
+  sid_run skopeo skopeo --policy "$WORK/policy.json" --registries.d "$WORK/registries.d" copy -q --remove-signatures \
     --src-cert-dir "$WORK/trust" --src-creds "$USER_NAME:$PASSWORD" "docker://$1" "oci:$WORK/copied:x" >"$WORK/skopeo.log" 2>&1
 }
-skopeo_version=$("$SID" --install skopeo skopeo --version)
+skopeo_version=$(sid_run skopeo skopeo --version)
 for key in cosign.pub ed25519.pub; do
   policy "$WORK/keys/$key"
   for ref in "$REGISTRY/e2e/signed:v1" "$REGISTRY/e2e/signed@$digest" "$REGISTRY/e2e/multi:all"; do
@@ -137,13 +143,13 @@ if [ -n "${SID_ROOT:-}" ]; then
   cp "$WORK/registries.d/e2e.yaml" "$attachments"
   trap 'rm -f "$attachments"; stop_registry; cleanup' EXIT
   podman_pull() { # REF
-    "$SID" --install podman podman --root "$WORK/podman/root" --runroot "$WORK/podman/run" --storage-driver vfs \
+    sid_run podman podman --root "$WORK/podman/root" --runroot "$WORK/podman/run" --storage-driver vfs \
       pull --signature-policy "$WORK/policy.json" --authfile "$DOCKER_CONFIG/config.json" --cert-dir "$WORK/trust" "$1" >"$WORK/podman.log" 2>&1
   }
   podman_pull "$REGISTRY/e2e/signed:v1" || { cat "$WORK/podman.log" >&2; fail "sid's podman refused the signed image"; }
   if podman_pull "$REGISTRY/e2e/signed:unsigned"; then fail "sid's podman pulled an unsigned tag"; fi
   rm -f "$attachments"
-  pass "$("$SID" --install podman podman --version) pulls the signed image by tag, refuses the unsigned tag: $(grep -o 'Source image rejected.*' "$WORK/podman.log")"
+  pass "$(sid_run podman podman --version) pulls the signed image by tag, refuses the unsigned tag: $(grep -o 'Source image rejected.*' "$WORK/podman.log")"
 fi
 
 log "4. cosign verify, verify-attestation"
