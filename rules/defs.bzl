@@ -14,6 +14,7 @@ load("//rules/private:layer_info.bzl", _LayerInfo = "LayerInfo")
 load("//rules/private:load.bzl", _scratch_load = "scratch_load")
 load("//rules/private:lock.bzl", _scratch_lock = "scratch_lock")
 load("//rules/private:push.bzl", _scratch_push = "scratch_push")
+load("//rules/private:structure_test.bzl", _scratch_image_test = "scratch_image_test")
 load("//rules/private:toolchain.bzl", _scratch_toolchain = "scratch_toolchain")
 load("//rules/private:verify.bzl", _scratch_verify = "scratch_verify")
 
@@ -26,6 +27,7 @@ scratch_push = _scratch_push
 scratch_load = _scratch_load
 scratch_lock = _scratch_lock
 scratch_verify = _scratch_verify
+scratch_image_test = _scratch_image_test
 scratch_toolchain = _scratch_toolchain
 scratch_users = _scratch_users
 LayerInfo = _LayerInfo

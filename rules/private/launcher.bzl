@@ -29,7 +29,8 @@ def write_launcher(ctx, verb, args, files, on_host = True, root_symlinks = {}):
       args: a list of (flag, value) pairs; a File value is passed as its
         runfiles path, a (prefix, File) pair as the prefix and the path, a
         (prefix, string) pair as the prefix and that path below the runfiles
-        directory (a key of root_symlinks), a string as it is.
+        directory (a key of root_symlinks), a string as it is, None as no
+        value (a boolean flag).
       files: Files the launcher needs at run time, besides the tool.
       on_host: whether `bazel run` runs it, on the machine Bazel runs on
         (the rule declares RUN_EXEC_GROUPS), rather than a test, which runs
@@ -49,6 +50,8 @@ def write_launcher(ctx, verb, args, files, on_host = True, root_symlinks = {}):
         if type(value) == "tuple":
             path = value[1] if type(value[1]) == "string" else rlocation(ctx, value[1])
             words.append("%s %s\"$runfiles/%s\"" % (flag, _shell_quote(value[0]), path))
+        elif value == None:
+            words.append(flag)
         elif type(value) == "File":
             words.append("%s \"$runfiles/%s\"" % (flag, rlocation(ctx, value)))
         else:

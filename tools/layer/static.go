@@ -41,10 +41,10 @@ type Executable struct {
 	Dynamic string `json:"dynamic,omitempty"`
 }
 
-// inspectELF describes the executable file r; a file that is not ELF is
+// InspectELF describes the executable file r (its permission bits mode); a file that is not ELF is
 // described by its mode alone. A file with ELF's magic number that does not
 // parse is described so, with an error.
-func inspectELF(r io.ReaderAt, mode int64) (Executable, error) {
+func InspectELF(r io.ReaderAt, mode int64) (Executable, error) {
 	exe := Executable{Mode: mode}
 	magic := make([]byte, len(elf.ELFMAG))
 	if _, err := r.ReadAt(magic, 0); err != nil || string(magic) != elf.ELFMAG {

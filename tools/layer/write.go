@@ -238,7 +238,7 @@ func writeFile(tw *tar.Writer, hdr *tar.Header, it item, mode int64, staticArch 
 	}()
 	if mode&0o111 != 0 {
 		// A broken ELF file is kept as data unless it must be checked.
-		exe, err := inspectELF(content, mode)
+		exe, err := InspectELF(content, mode)
 		if err == nil && staticArch != "" {
 			err = exe.CheckRuns(staticArch)
 		}

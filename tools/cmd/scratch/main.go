@@ -9,6 +9,7 @@
 //	scratch tarball --layout DIR --repo_tag REF... [--platform linux/amd64] --output image.tar
 //	scratch push --layout DIR --repository REPO [--tag TAG...] [--attach TYPE=FILE...] [--sign_key KEY...]
 //	scratch load --tarball image.tar --layout DIR [--tag REF...] [--runtime podman|docker]
+//	scratch test --image LAYOUT --config tests.yaml... [--static] [--commands run|skip]   (exit 0 passed, 1 failed)
 //	scratch diff [--json] A B   (exit 0 identical, 1 different, 2 error)
 //	scratch verify REF --key cosign.pub... [--image LAYOUT]   (exit 0 verified, 1 not, 2 error)
 //	scratch lock --lock digests.lock.json --image NAME=LAYOUT... [--update_path PATH]
@@ -42,6 +43,7 @@ var verbs = map[string]verb{
 	"push":       {"push an OCI layout's image or index to a registry; print REPOSITORY@sha256:...", runPush},
 	"load":       {"load an image into podman or docker; print each name and image id", runLoad},
 	"verify":     {"check a pushed image's signatures and attestations with public keys, and that it is the local build; exit 0 if verified, 1 if not, 2 on error", runVerify},
+	"test":       {"run container-structure-test YAML and the scratch checks against an image, without a container runtime; exit 1 if a test fails", runTest},
 	"diff":       {"explain how two images or indexes differ, down to each file; exit 0 if identical, 1 if not, 2 on error", runDiff},
 	"lock":       {"check images against a digest lock (exit 1 explaining what changed), or rewrite it", runLock},
 	"cacerts":    {"write the Mozilla root certificates (from golang.org/x/crypto/x509roots/fallback) as a PEM bundle", runCACerts},
