@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rules-scratch/rules_scratch/tools/imagetest/elftest"
 )
 
 // tarBytes is a tar of headers (regular files get a body of their name).
@@ -127,9 +129,9 @@ func FuzzTar(f *testing.F) {
 // FuzzStaticCheck puts arbitrary bytes in a layer as an executable that
 // must be static: accepted, or refused with an error naming the file.
 func FuzzStaticCheck(f *testing.F) {
-	f.Add(makeELF(elf.EM_X86_64, ""))
-	f.Add(makeELF(elf.EM_X86_64, "/lib64/ld-linux-x86-64.so.2"))
-	f.Add(makeELF(elf.EM_AARCH64, ""))
+	f.Add(elftest.Executable(elf.EM_X86_64, ""))
+	f.Add(elftest.Executable(elf.EM_X86_64, "/lib64/ld-linux-x86-64.so.2"))
+	f.Add(elftest.Executable(elf.EM_AARCH64, ""))
 	f.Add([]byte("#!/bin/sh\n"))
 	f.Add([]byte(elf.ELFMAG))
 	f.Fuzz(func(t *testing.T, data []byte) {

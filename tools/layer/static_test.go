@@ -3,7 +3,6 @@ package layer
 import (
 	"bytes"
 	"debug/elf"
-	"encoding/binary"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,33 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// makeELF returns a minimal 64-bit little-endian ELF executable for machine,
-// with a PT_INTERP program header naming interp if interp is not empty.
-func makeELF(machine elf.Machine, interp string) []byte {
-	const ehsize, phsize = 64, 56
-	hdr := elf.Header64{
-		Type: uint16(elf.ET_EXEC), Machine: uint16(machine), Version: uint32(elf.EV_CURRENT),
-		Ehsize: ehsize, Phentsize: phsize, Shentsize: 64,
-	}
-	copy(hdr.Ident[:], elf.ELFMAG)
-	hdr.Ident[elf.EI_CLASS] = byte(elf.ELFCLASS64)
-	hdr.Ident[elf.EI_DATA] = byte(elf.ELFDATA2LSB)
-	hdr.Ident[elf.EI_VERSION] = byte(elf.EV_CURRENT)
-	var progs []elf.Prog64
-	if interp != "" {
-		hdr.Phoff, hdr.Phnum = ehsize, 1
-		progs = append(progs, elf.Prog64{Type: uint32(elf.PT_INTERP), Off: ehsize + phsize, Filesz: uint64(len(interp) + 1), Memsz: uint64(len(interp) + 1)})
-	}
-	var b bytes.Buffer
-	binary.Write(&b, binary.LittleEndian, hdr)
-	binary.Write(&b, binary.LittleEndian, progs)
-	if interp != "" {
-		b.WriteString(interp + "\x00")
-	}
-	return b.Bytes()
-}
+	"github.com/rules-scratch/rules_scratch/tools/imagetest/elftest"
+)
 
 func TestStaticCheck(t *testing.T) {
 	dir := t.TempDir()
@@ -48,9 +23,9 @@ func TestStaticCheck(t *testing.T) {
 		}
 		return p
 	}
-	static := write("static", makeELF(elf.EM_X86_64, ""))
-	dynamic := write("dynamic", makeELF(elf.EM_X86_64, "/lib64/ld-linux-x86-64.so.2"))
-	arm := write("arm", makeELF(elf.EM_AARCH64, ""))
+	static := write("static", elftest.Executable(elf.EM_X86_64, ""))
+	dynamic := write("dynamic", elftest.Executable(elf.EM_X86_64, "/lib64/ld-linux-x86-64.so.2"))
+	arm := write("arm", elftest.Executable(elf.EM_AARCH64, ""))
 	script := write("script", []byte("#!/bin/sh\necho hi\n"))
 	tests := []struct {
 		name  string
@@ -113,9 +88,9 @@ func TestDescriptorNotesExecutables(t *testing.T) {
 	static := filepath.Join(dir, "static")
 	dynamic := filepath.Join(dir, "dynamic")
 	data := filepath.Join(dir, "data")
-	os.WriteFile(static, makeELF(elf.EM_AARCH64, ""), 0o644)
-	os.WriteFile(dynamic, makeELF(elf.EM_X86_64, "/lib/ld.so"), 0o644)
-	os.WriteFile(data, makeELF(elf.EM_X86_64, ""), 0o644)
+	os.WriteFile(static, elftest.Executable(elf.EM_AARCH64, ""), 0o644)
+	os.WriteFile(dynamic, elftest.Executable(elf.EM_X86_64, "/lib/ld.so"), 0o644)
+	os.WriteFile(data, elftest.Executable(elf.EM_X86_64, ""), 0o644)
 	desc, err := Write(io.Discard, []Entry{
 		{Kind: KindFile, Path: "/bin/app", Source: static, Mode: mode(0o755)},
 		{Kind: KindFile, Path: "/bin/dyn", Source: dynamic, Mode: mode(0o700)},

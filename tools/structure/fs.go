@@ -134,7 +134,7 @@ func (m *mergedFS) resolve(p string, followLast bool) (string, *entry, error) {
 func (m *mergedFS) stat(p string) (string, *entry) {
 	resolved, e, err := m.resolve(p, true)
 	if err != nil {
-		return resolved, nil
+		return path.Clean(p), nil
 	}
 	return resolved, e
 }
@@ -230,34 +230,23 @@ func headerEntry(h *tar.Header, layer int) *entry {
 // following symlinks inside the image, and makes the directories it lacks
 // (as a runtime's unpacker does).
 func (m *mergedFS) directory(dir string, layer int) (string, error) {
-	resolved, e, err := m.resolve(dir, true)
-	if errors.Is(err, fs.ErrNotExist) || (err == nil && e == nil) {
-		// Make the missing directories one by one, resolving again.
-		current := "/"
-		for _, name := range strings.Split(strings.Trim(dir, "/"), "/") {
-			next, e, err := m.resolve(path.Join(current, name), true)
-			if err != nil {
-				return "", err
-			}
-			if e == nil {
-				if err := m.root.Mkdir(rel(next), 0o700); err != nil {
-					return "", err
-				}
-				m.entries[next] = &entry{typ: tar.TypeDir, mode: 0o755, layer: layer}
-			} else if e.typ != tar.TypeDir {
-				return "", fmt.Errorf("%s is not a directory", next)
-			}
-			current = next
+	for made := 0; made < 4096; made++ {
+		resolved, e, err := m.resolve(dir, true)
+		switch {
+		case err == nil && e != nil && e.typ == tar.TypeDir:
+			return resolved, nil
+		case err == nil && e != nil:
+			return "", fmt.Errorf("%s is not a directory", resolved)
+		case err != nil && !errors.Is(err, fs.ErrNotExist):
+			return "", err
 		}
-		return current, nil
+		// resolved is the first directory missing; its parent exists.
+		if err := m.root.Mkdir(rel(resolved), 0o700); err != nil {
+			return "", err
+		}
+		m.entries[resolved] = &entry{typ: tar.TypeDir, mode: 0o755, layer: layer}
 	}
-	if err != nil {
-		return "", err
-	}
-	if e.typ != tar.TypeDir {
-		return "", fmt.Errorf("%s is not a directory", resolved)
-	}
-	return resolved, nil
+	return "", fmt.Errorf("%s: too many directories to make", dir)
 }
 
 func (m *mergedFS) writeFile(p string, content io.Reader) error {
@@ -304,19 +293,26 @@ func (m *mergedFS) removeBelow(dir string, match func(*entry) bool) error {
 	return nil
 }
 
-// finish gives the unpacked files and directories their modes, children
-// before their directories (a directory without write permission for its
-// owner was still written to).
+// finish gives the unpacked files and directories their modes, and, when
+// run as root, their owners, children before their directories (a
+// directory without write permission for its owner was still written to).
 func (m *mergedFS) finish() error {
+	asRoot := os.Getuid() == 0
 	paths := m.sortedPaths()
 	for i := len(paths) - 1; i >= 0; i-- {
 		p := paths[i]
 		e := m.entries[p]
+		onDisk := e.typ == tar.TypeReg || e.typ == tar.TypeDir || e.typ == tar.TypeSymlink
+		if asRoot && onDisk {
+			// Before chmod, which a change of owner would undo (setuid).
+			if err := m.root.Lchown(rel(p), e.uid, e.gid); err != nil {
+				return fmt.Errorf("unpacking %s: %w", p, err)
+			}
+		}
 		if e.typ != tar.TypeReg && e.typ != tar.TypeDir {
 			continue
 		}
-		mode := e.fileMode() &^ (fs.ModeDir)
-		if err := m.root.Chmod(rel(p), mode); err != nil {
+		if err := m.root.Chmod(rel(p), e.fileMode()&^fs.ModeDir); err != nil {
 			return fmt.Errorf("unpacking %s: %w", p, err)
 		}
 	}

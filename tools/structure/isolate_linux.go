@@ -17,19 +17,20 @@ import (
 const namespaces = syscall.CLONE_NEWUSER | syscall.CLONE_NEWNS | syscall.CLONE_NEWPID |
 	syscall.CLONE_NEWNET | syscall.CLONE_NEWIPC | syscall.CLONE_NEWUTS
 
-// run starts p chrooted into its image in new namespaces. Where the
-// kernel refuses a user namespace (a sysctl, AppArmor, a seccomp
-// profile), root still isolates it without one; anyone else gets an error
-// saying how to go on.
+// run starts p chrooted into its image in new namespaces. Root needs no
+// user namespace: the unpacked files keep their owners, and the program
+// runs as the image's user, as a runtime runs it. Anyone else runs it in a
+// user namespace that maps the image's user to theirs: every file is then
+// the program's own.
 func run(p process) (outcome, error) {
+	if os.Getuid() == 0 {
+		return start(p, false)
+	}
 	out, err := start(p, true)
 	if err != nil && refusedNamespace(err) {
-		if os.Getuid() != 0 {
-			return out, fmt.Errorf("starting %s in new Linux namespaces: %w; this machine forbids unprivileged user namespaces "+
-				"(sysctl kernel.unprivileged_userns_clone, kernel.apparmor_restrict_unprivileged_userns, user.max_user_namespaces, "+
-				"or a container's seccomp profile): allow them, run the test as root, or set commands = \"skip\" to report command tests as not run", p.path, err)
-		}
-		out, err = start(p, false)
+		return out, fmt.Errorf("starting %s in new Linux namespaces: %w; this machine forbids unprivileged user namespaces "+
+			"(sysctl kernel.unprivileged_userns_clone, kernel.apparmor_restrict_unprivileged_userns, user.max_user_namespaces, "+
+			"a container's seccomp profile, or a chroot the test runs in): allow them, run the test as root, or set commands = \"skip\" to report command tests as not run", p.path, err)
 	}
 	return out, err
 }
