@@ -8,6 +8,8 @@
 # reported apart: for the layout it hashes the hard link of the 500 MiB layer
 # again (Bazel keys its digest cache by path), on some machines, which is
 # Bazel's work, not the tool's, and is not counted in the 100 ms.
+# Then scratch_image_test's file tests of the image: each layer read once
+# (the tool counts the bytes), timed against gzip -dc of the big layer.
 #
 #   bash bench/image_action.sh
 set -euo pipefail
@@ -26,7 +28,8 @@ bazel build --disk_cache= "$TARGET" --define=BENCH_SMALL="$stamp-a" --profile="$
 echo "changing the small layer and building again"
 bazel build --disk_cache= "$TARGET" --define=BENCH_SMALL="$stamp-b" --profile="$WORK/second.json.gz" 2>"$WORK/log" || { cat "$WORK/log"; exit 1; }
 
-python3 - "$WORK/first.json.gz" "$WORK/second.json.gz" "$REPO/bazel-bin/bench/big_image" <<'PY'
+status=0
+python3 - "$WORK/first.json.gz" "$WORK/second.json.gz" "$REPO/bazel-bin/bench/big_image" <<'PY' || status=$?
 import gzip, json, os, sys
 
 def actions(profile):
@@ -65,3 +68,24 @@ ok = total <= 100
 print("%s: at most 100 ms" % ("ok" if ok else "FAIL"))
 sys.exit(0 if ok and linked else 1)
 PY
+
+# scratch_image_test's file tests of the same image read each layer once:
+# the reference is gzip -dc of the big layer, from the same run.
+echo "testing the image's files with scratch_image_test"
+bazel test --disk_cache= //bench/big_image:image_test --define=BENCH_SMALL="$stamp-b" --nocache_test_results >"$WORK/log" 2>&1 || { cat "$WORK/log"; exit 1; }
+summary=$(grep -E "^linux/amd64 .* read once each" bazel-testlogs/bench/big_image/image_test/test.log)
+echo "$summary"
+start=$(date +%s%N)
+gzip -dc bazel-bin/bench/big_image/big.tar.gz >/dev/null
+gunzip_ms=$((($(date +%s%N) - start) / 1000000))
+python3 - "$summary" "$gunzip_ms" <<'PY' || status=$?
+import re, sys
+summary, gunzip_ms = sys.argv[1], int(sys.argv[2])
+m = re.search(r"in ([0-9.]+) s; (\d+) layers read once each \(([0-9.]+) MiB uncompressed\)", summary)
+seconds, layers, mib = float(m.group(1)), int(m.group(2)), float(m.group(3))
+print("reference: gzip -dc of the big layer took %d ms; the test took %.0f ms, %.2fx" % (gunzip_ms, seconds * 1000, seconds * 1000 / gunzip_ms))
+ok = layers == 2 and 500 <= mib < 501
+print("%s: the 2 layers were read once each (%.1f MiB)" % ("ok" if ok else "FAIL", mib))
+sys.exit(0 if ok else 1)
+PY
+exit $status

@@ -117,4 +117,17 @@ tmp: ok: wrote and removed a file in /tmp"
 log "runfiles"
 expect_output runfiles "$REPO/bazel-bin/rules/tests/runfiles_image" runfiles_image "hello from the runfiles"
 
+log "scratch_image_test of every example, without a runtime"
+bazel test --nocache_test_results //examples/... >"$WORK/test.log" 2>&1 || { cat "$WORK/test.log"; fail "bazel test //examples/... failed"; }
+for t in hello/image_test https_client/image_test cekit_scratch/image_test rootfs/image_test multiarch/index_test multiarch/arm64_image_test; do
+  grep -E "^linux/" "$REPO/bazel-testlogs/examples/$t/test.log" | sed "s|^|$t: |"
+done
+hello=$(grep -E "^linux/amd64 " "$REPO/bazel-testlogs/examples/hello/image_test/test.log")
+seconds=$(sed -E 's/.* in ([0-9.]+) s;.*/\1/' <<<"$hello")
+awk -v s="$seconds" 'BEGIN { exit !(s < 1) }' || fail "hello's image_test took $seconds s (goal: under 1 s)"
+pass "hello's scratch_image_test: $seconds s (goal: under 1 s), no runtime"
+[ "$(grep -c "^linux/" "$REPO/bazel-testlogs/examples/multiarch/index_test/test.log")" = 6 ] || fail "index_test did not test 6 platforms"
+if grep -h "^NOT RUN" "$REPO"/bazel-testlogs/examples/*/*/test.log; then fail "a command test was not run"; fi
+pass "every platform of the multiarch index ran its command (5 under qemu-user)"
+
 summary
