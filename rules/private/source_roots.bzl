@@ -34,7 +34,7 @@ def _bazelignored(mctx, root):
     return [line.rstrip("/") for line in lines if line and not line.startswith("#")]
 
 def _source_roots_repository_impl(rctx):
-    rctx.file("BUILD.bazel", 'exports_files(["go.sum"])\n')
+    rctx.file("BUILD.bazel", 'exports_files(["go.sum", "roots.bzl"])\n')
     rctx.file("go.sum", rctx.attr.go_sum)
     rctx.file("roots.bzl", "\n".join([
         '"""The top-level source folders and files of the main repository, listed by rules_scratch."""',

@@ -13,6 +13,7 @@
 //	scratch diff [--json] A B   (exit 0 identical, 1 different, 2 error)
 //	scratch verify REF --key cosign.pub... [--image LAYOUT]   (exit 0 verified, 1 not, 2 error)
 //	scratch lock --lock digests.lock.json --image NAME=LAYOUT... [--update_path PATH]
+//	scratch docs --out_dir DIR --page FILE=Title:symbol,symbol... [--root DIR]
 //	scratch cacerts --output ca-certificates.crt
 //	scratch tzdata --go_source zzipdata.go --output_dir zoneinfo
 //
@@ -46,6 +47,7 @@ var verbs = map[string]verb{
 	"test":       {"run container-structure-test YAML and the scratch checks against an image, without a container runtime; exit 1 if a test fails", runTest},
 	"diff":       {"explain how two images or indexes differ, down to each file; exit 0 if identical, 1 if not, 2 on error", runDiff},
 	"lock":       {"check images against a digest lock (exit 1 explaining what changed), or rewrite it", runLock},
+	"docs":       {"write the rules' reference pages (Markdown) from the docstrings of their .bzl files", runDocs},
 	"cacerts":    {"write the Mozilla root certificates (from golang.org/x/crypto/x509roots/fallback) as a PEM bundle", runCACerts},
 	"tzdata":     {"write the Go SDK's time zone database as zoneinfo files", runTzdata},
 }
