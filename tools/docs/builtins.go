@@ -13,12 +13,16 @@ import (
 // them: rule, attr, provider and aspect record what documentation needs;
 // the rest are stand-ins.
 var builtins = starlark.StringDict{
-	"rule":             starlark.NewBuiltin("rule", newRule),
-	"provider":         starlark.NewBuiltin("provider", newProvider),
-	"aspect":           starlark.NewBuiltin("aspect", newAspect),
-	"attr":             attrModule(),
-	"Label":            starlark.NewBuiltin("Label", func(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) { return args[0], nil }),
-	"select":           starlark.NewBuiltin("select", func(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) { return args[0], nil }),
+	"rule":     starlark.NewBuiltin("rule", newRule),
+	"provider": starlark.NewBuiltin("provider", newProvider),
+	"aspect":   starlark.NewBuiltin("aspect", newAspect),
+	"attr":     attrModule(),
+	"Label": starlark.NewBuiltin("Label", func(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+		return args[0], nil
+	}),
+	"select": starlark.NewBuiltin("select", func(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, _ []starlark.Tuple) (starlark.Value, error) {
+		return args[0], nil
+	}),
 	"struct":           starlark.NewBuiltin("struct", starlarkstruct.Make),
 	"transition":       &standIn{name: "transition"},
 	"exec_group":       &standIn{name: "exec_group"},
