@@ -4,7 +4,21 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WORK=$(mktemp -d /tmp/rules_scratch_e2e.XXXXXX)
 cleanup_dirs=("$WORK")
-cleanup() { rm -rf "${cleanup_dirs[@]}"; }
+# cleanup removes $WORK, and the output bases of the Bazel workspaces made
+# below it: Bazel keys an output base by the workspace's path, which no
+# later run has again, so they would pile up on the disk run after run.
+cleanup() {
+  local module ws base
+  while IFS= read -r module; do
+    ws=$(dirname "$module")
+    base="$HOME/.cache/bazel/_bazel_root/$(printf '%s' "$ws" | md5sum | cut -d' ' -f1)"
+    [ -d "$base" ] || continue
+    (cd "$ws" && bazel shutdown >/dev/null 2>&1) || true
+    chmod -R u+w "$base" 2>/dev/null || true
+    rm -rf "$base"
+  done < <(find "$WORK" -name MODULE.bazel -not -path '*/bazel-*' -not -path '*/external/*' 2>/dev/null)
+  rm -rf "${cleanup_dirs[@]}"
+}
 trap cleanup EXIT
 
 log() { printf '\n=== %s\n' "$*" >&2; }

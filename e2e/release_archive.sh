@@ -66,7 +66,8 @@ log "the BCR test module, built and tested against the extracted archive"
 cd "$SRC/e2e/smoke"
 bazel build ${RULES_SCRATCH_DISK_CACHE:+--disk_cache="$RULES_SCRATCH_DISK_CACHE"} //... 2>"$WORK/build.log" || { tail -30 "$WORK/build.log"; fail "bazel build //... failed"; }
 bazel test ${RULES_SCRATCH_DISK_CACHE:+--disk_cache="$RULES_SCRATCH_DISK_CACHE"} //... 2>"$WORK/test.log" || { tail -30 "$WORK/test.log"; fail "bazel test //... failed"; }
-where=$(bazel query --output=location @rules_scratch//rules:defs.bzl 2>/dev/null | cut -d: -f1)
+# local_path_override's repository links the entries of its path.
+where=$(readlink -f "$(bazel info output_base 2>/dev/null)/external/rules_scratch~/rules/defs.bzl")
 case "$where" in
 "$SRC"/*) ;;
 *) fail "rules_scratch came from $where, not the extracted archive" ;;
