@@ -19,19 +19,9 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-)
 
-// systemBundles are where Linux distributions keep their CA bundle, as Go's
-// crypto/x509 looks for it. SSL_CERT_FILE replaces these in
-// x509.SystemCertPool; here it adds to them.
-var systemBundles = []string{
-	"/etc/ssl/certs/ca-certificates.crt",
-	"/etc/pki/tls/certs/ca-bundle.crt",
-	"/etc/ssl/ca-bundle.pem",
-	"/etc/pki/tls/cacert.pem",
-	"/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
-	"/etc/ssl/cert.pem",
-}
+	"github.com/rules-scratch/rules_scratch/tools/essentials"
+)
 
 // roots returns the system roots plus those of SSL_CERT_FILE and of the
 // files in SSL_CERT_DIR (colon-separated).
@@ -40,7 +30,9 @@ func roots() (*x509.CertPool, error) {
 	if err != nil {
 		pool = x509.NewCertPool()
 	}
-	for _, f := range systemBundles {
+	// x509.SystemCertPool skips the system bundles when SSL_CERT_FILE is
+	// set; this pool holds both.
+	for _, f := range essentials.CABundlePaths {
 		if data, err := os.ReadFile(f); err == nil {
 			pool.AppendCertsFromPEM(data)
 		}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rules-scratch/rules_scratch/tools/essentials"
 	"github.com/rules-scratch/rules_scratch/tools/layer"
 )
 
@@ -16,18 +17,6 @@ import (
 var shells = map[string]bool{
 	"sh": true, "bash": true, "ash": true, "dash": true, "zsh": true, "ksh": true, "mksh": true,
 	"csh": true, "tcsh": true, "fish": true, "busybox": true, "toybox": true,
-}
-
-// CABundles are where Go's crypto/x509 looks for a bundle on Linux; the
-// last is also OpenSSL's default (OPENSSLDIR/cert.pem) on Alpine, Fedora's
-// links and macOS, and Debian's links it to the first.
-var CABundles = []string{
-	"/etc/ssl/certs/ca-certificates.crt",
-	"/etc/pki/tls/certs/ca-bundle.crt",
-	"/etc/ssl/ca-bundle.pem",
-	"/etc/pki/tls/cacert.pem",
-	"/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
-	"/etc/ssl/cert.pem",
 }
 
 func (t *tester) checks() {
@@ -119,7 +108,7 @@ func (t *tester) noSetuid() string {
 // OpenSSL) look.
 func (t *tester) caCertificates() string {
 	var looked []string
-	for _, p := range CABundles {
+	for _, p := range essentials.CABundlePaths {
 		resolved, e := t.fs.stat(p)
 		if e == nil || e.typ != tar.TypeReg {
 			looked = append(looked, p+": none")
