@@ -235,8 +235,6 @@ func quoteOutput(s string) string {
 	return strconv.Quote(s)
 }
 
-func mustCompile(expr string) *regexp.Regexp { return regexp.MustCompile(expr) }
-
 func sorted(s []string) []string {
 	sort.Strings(s)
 	return s

@@ -26,8 +26,9 @@ type Config struct {
 type EnvVar struct {
 	Key, Value string
 	// IsRegex says Value is a regular expression the actual value must
-	// match (metadataTest's env and labels).
+	// match (metadataTest's env and labels); Regexp is it, compiled.
 	IsRegex bool
+	Regexp  *regexp.Regexp
 }
 
 // MetadataTest checks the image's configuration; nil fields are not checked.
@@ -204,7 +205,9 @@ func (p *parser) envVars(n *yaml.Node, key string) []EnvVar {
 			p.fail(where, "key", "is missing or empty")
 		}
 		if p.err == nil && v.IsRegex {
-			p.regexps(where, "value", []string{v.Value})
+			if res := p.regexps(where, "value", []string{v.Value}); len(res) == 1 {
+				v.Regexp = res[0]
+			}
 		}
 		vars = append(vars, v)
 	})

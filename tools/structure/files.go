@@ -24,7 +24,7 @@ func (t *tester) metadata(m *MetadataTest) string {
 			switch {
 			case !ok:
 				add("%s %s: expected %q, but the image has no %s %s", what, w.Key, w.Value, what, w.Key)
-			case w.IsRegex && !mustCompile(w.Value).MatchString(v):
+			case w.IsRegex && !w.Regexp.MatchString(v):
 				add("%s %s: expected to match %q, got %q", what, w.Key, w.Value, v)
 			case !w.IsRegex && v != w.Value:
 				add("%s %s: expected %q, got %q", what, w.Key, w.Value, v)
