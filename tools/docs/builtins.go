@@ -56,14 +56,21 @@ func (s *standIn) Binary(op syntax.Token, y starlark.Value, side starlark.Side) 
 	return s, nil
 }
 
-// attrBox is what an attr.* call declares.
-type attrBox struct{ attr Attr }
+// declaration is a value that a .bzl file's top level declares (a rule,
+// an attribute, a provider, an aspect): the kind names it.
+type declaration string
 
-func (a *attrBox) String() string        { return "attr." + a.attr.Type }
-func (a *attrBox) Type() string          { return "attr" }
-func (a *attrBox) Freeze()               {}
-func (a *attrBox) Truth() starlark.Bool  { return true }
-func (a *attrBox) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable: attr") }
+func (d declaration) String() string        { return string(d) }
+func (d declaration) Type() string          { return string(d) }
+func (d declaration) Freeze()               {}
+func (d declaration) Truth() starlark.Bool  { return true }
+func (d declaration) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable: %s", d) }
+
+// attrBox is what an attr.* call declares.
+type attrBox struct {
+	declaration
+	attr Attr
+}
 
 // attrTypes name attr.* functions as Bazel's documentation names types.
 var attrTypes = map[string]string{
@@ -108,35 +115,27 @@ func attrModule() *starlarkstruct.Module {
 					}
 				}
 			}
-			return &attrBox{attr: a}, nil
+			return &attrBox{declaration: "attr", attr: a}, nil
 		})
 	}
 	return &starlarkstruct.Module{Name: "attr", Members: members}
 }
 
 func defaultString(v starlark.Value) string {
-	switch v := v.(type) {
-	case *standIn:
-		return "`" + v.name + "`"
-	case starlark.String:
-		return v.String()
+	if s, ok := v.(*standIn); ok {
+		return "`" + s.name + "`"
 	}
 	return v.String()
 }
 
 type ruleValue struct {
+	declaration
 	doc   string
 	attrs map[string]Attr
 }
 
-func (r *ruleValue) String() string        { return "rule" }
-func (r *ruleValue) Type() string          { return "rule" }
-func (r *ruleValue) Freeze()               {}
-func (r *ruleValue) Truth() starlark.Bool  { return true }
-func (r *ruleValue) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable: rule") }
-
 func newRule(_ *starlark.Thread, _ *starlark.Builtin, _ starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	r := &ruleValue{attrs: map[string]Attr{}}
+	r := &ruleValue{declaration: "rule", attrs: map[string]Attr{}}
 	for _, kv := range kwargs {
 		switch string(kv[0].(starlark.String)) {
 		case "doc":
@@ -162,18 +161,13 @@ func newRule(_ *starlark.Thread, _ *starlark.Builtin, _ starlark.Tuple, kwargs [
 }
 
 type providerValue struct {
+	declaration
 	doc    string
 	fields []Field
 }
 
-func (p *providerValue) String() string        { return "provider" }
-func (p *providerValue) Type() string          { return "provider" }
-func (p *providerValue) Freeze()               {}
-func (p *providerValue) Truth() starlark.Bool  { return true }
-func (p *providerValue) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable: provider") }
-
 func newProvider(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	p := &providerValue{}
+	p := &providerValue{declaration: "provider"}
 	if len(args) > 0 {
 		p.doc = string(args[0].(starlark.String))
 	}
@@ -197,16 +191,13 @@ func newProvider(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, k
 	return p, nil
 }
 
-type aspectValue struct{ doc string }
-
-func (a *aspectValue) String() string        { return "aspect" }
-func (a *aspectValue) Type() string          { return "aspect" }
-func (a *aspectValue) Freeze()               {}
-func (a *aspectValue) Truth() starlark.Bool  { return true }
-func (a *aspectValue) Hash() (uint32, error) { return 0, fmt.Errorf("unhashable: aspect") }
+type aspectValue struct {
+	declaration
+	doc string
+}
 
 func newAspect(_ *starlark.Thread, _ *starlark.Builtin, _ starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	a := &aspectValue{}
+	a := &aspectValue{declaration: "aspect"}
 	for _, kv := range kwargs {
 		if string(kv[0].(starlark.String)) == "doc" {
 			a.doc = string(kv[1].(starlark.String))
