@@ -1,11 +1,9 @@
 // Package docs writes the rules' reference pages from their docstrings.
 //
-// It evaluates the public .bzl file with a Starlark interpreter that
-// records what rule, attr.*, provider and aspect declare, and renders
-// Markdown. Bazel's own starlark_doc_extract (which stardoc uses) needs a
-// bzl_library for every .bzl file loaded, transitively; rules_license
-// exports its providers.bzl to no one, so no bzl_library can hold it, and
-// the rules load it (go_deps' package_info is how an SBOM knows the Go
-// modules). Loads of other repositories here get stand-ins: documentation
-// needs only what the rules declare.
+// Its input is what stardoc renders: the ModuleInfo proto Bazel's own
+// starlark_doc_extract writes for a .bzl file. stardoc's renderer is a Java
+// binary, and a java_binary needs rules_java's remote JDK and java_tools,
+// which the machines CI runs on cannot download; a Go renderer of the same
+// proto needs nothing more than the scratch tool. The proto is read with
+// protowire by field number, skipping what the pages do not show.
 package docs

@@ -63,11 +63,7 @@ func Render(w io.Writer, page Page, symbols []Symbol, loadFrom string) error {
 				if !a.Mandatory {
 					def = "`" + a.Default + "`"
 				}
-				doc := a.Doc
-				if len(a.Values) > 0 {
-					doc += " One of " + strings.Join(a.Values, ", ") + "."
-				}
-				fmt.Fprintf(&b, "| <a id=\"%s-%s\"></a>`%s` | %s | %s | %s |\n", s.Name, a.Name, a.Name, cell(doc), a.Type, def)
+				fmt.Fprintf(&b, "| <a id=\"%s-%s\"></a>`%s` | %s | %s | %s |\n", s.Name, a.Name, a.Name, cell(a.Doc), a.Type, def)
 			}
 		case "provider":
 			b.WriteString("| field | description |\n| :--- | :--- |\n")
@@ -77,11 +73,11 @@ func Render(w io.Writer, page Page, symbols []Symbol, loadFrom string) error {
 		case "macro":
 			b.WriteString("| parameter | description | default |\n| :--- | :--- | :--- |\n")
 			for _, p := range s.Params {
-				def := "required"
-				if p.Default != "" {
+				def := ""
+				if p.Mandatory {
+					def = "required"
+				} else if p.Default != "" {
 					def = "`" + p.Default + "`"
-				} else if strings.HasPrefix(p.Name, "**") {
-					def = ""
 				}
 				fmt.Fprintf(&b, "| `%s` | %s | %s |\n", p.Name, cell(p.Doc), def)
 			}

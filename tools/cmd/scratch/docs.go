@@ -11,8 +11,7 @@ import (
 
 func runDocs(args []string) error {
 	fs := flag.NewFlagSet("docs", flag.ContinueOnError)
-	root := fs.String("root", ".", "the workspace whose .bzl files to read")
-	bzl := fs.String("bzl", "//rules:defs.bzl", "the public .bzl file")
+	moduleInfo := fs.String("module_info", "", "the binary ModuleInfo proto starlark_doc_extract wrote for the public .bzl file")
 	loadFrom := fs.String("load_from", "@rules_scratch//rules:defs.bzl", "the label users load the symbols from")
 	outDir := fs.String("out_dir", "", "where to write the pages")
 	var pages repeated
@@ -20,12 +19,16 @@ func runDocs(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *outDir == "" || len(pages) == 0 || fs.NArg() > 0 {
-		return fmt.Errorf("usage: scratch docs --out_dir DIR --page FILE=Title:symbol,... [--root DIR] [--bzl //rules:defs.bzl]")
+	if *moduleInfo == "" || *outDir == "" || len(pages) == 0 || fs.NArg() > 0 {
+		return fmt.Errorf("usage: scratch docs --module_info FILE --out_dir DIR --page FILE=Title:symbol,... [--load_from LABEL]")
 	}
-	symbols, err := docs.Extract(*root, *bzl)
+	data, err := os.ReadFile(*moduleInfo)
 	if err != nil {
 		return err
+	}
+	symbols, err := docs.Decode(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *moduleInfo, err)
 	}
 	for _, spec := range pages {
 		page, err := docs.ParsePage(spec)

@@ -13,7 +13,7 @@
 //	scratch diff [--json] A B   (exit 0 identical, 1 different, 2 error)
 //	scratch verify REF --key cosign.pub... [--image LAYOUT]   (exit 0 verified, 1 not, 2 error)
 //	scratch lock --lock digests.lock.json --image NAME=LAYOUT... [--update_path PATH]
-//	scratch docs --out_dir DIR --page FILE=Title:symbol,symbol... [--root DIR]
+//	scratch docs --module_info FILE --out_dir DIR --page FILE=Title:symbol,symbol...
 //	scratch cacerts --output ca-certificates.crt
 //	scratch tzdata --go_source zzipdata.go --output_dir zoneinfo
 //

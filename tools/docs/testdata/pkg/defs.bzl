@@ -1,6 +1,6 @@
 """A public file, as rules/defs.bzl."""
 
-load(":impl.bzl", _ThingInfo = "ThingInfo", _make = "make_things", _thing = "thing")
+load("//tools/docs:testdata/pkg/impl.bzl", _ThingInfo = "ThingInfo", _make = "make_things", _thing = "thing")
 
 thing = _thing
 ThingInfo = _ThingInfo

@@ -1,6 +1,4 @@
-"""Rules of another repository's kinds, loaded only as stand-ins."""
-
-load("@other//:defs.bzl", "OTHER_LIST", "OtherInfo")
+"""What defs.bzl re-exports, as rules/private holds what rules/defs.bzl does."""
 
 ThingInfo = provider(
     doc = "What a thing gives.",
@@ -8,10 +6,10 @@ ThingInfo = provider(
 )
 
 _ATTRS = {
-    "count": attr.int(doc = "How many.", default = 2),
-    "deps": attr.label_list(doc = "Other things.", providers = [OtherInfo]),
+    "count": attr.int(doc = "How many → at least one.", default = 2),
+    "deps": attr.label_list(doc = "Other things.", providers = [ThingInfo]),
     "mode": attr.string(doc = "How | to make it.", values = ["fast", "slow"], default = "fast"),
-    "_hidden": attr.label(default = Label("//private:tool")),
+    "_hidden": attr.label(default = Label("//tools/cmd/scratch")),
 }
 
 thing = rule(
@@ -19,9 +17,6 @@ thing = rule(
     doc = "Makes a thing.\n\nIn two paragraphs.",
     attrs = dict(_ATTRS, src = attr.label(doc = "The source.", mandatory = True)),
 )
-
-# Another repository's list, iterated at the top level.
-ALL_OTHER = [x for x in OTHER_LIST]
 
 def make_things(name, count = 1, **kwargs):
     """Makes `count` things.
