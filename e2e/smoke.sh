@@ -12,7 +12,8 @@ NEWEST_GO=${NEWEST_GO:-$(cd "$WORK" && go list -m -versions golang.org/toolchain
   sed -n 's/^v0\.0\.1-go\([0-9.]*\)\.linux-amd64$/\1/p' | sort -V | tail -1)}
 [ -n "$NEWEST_GO" ] || fail "the module proxy lists no Go release"
 # The incompatible flags Bazel 8 and 9 flip that Bazel 7.7.1 knows.
-mapfile -t BAZEL_8_9_FLAGS <"$REPO/e2e/bazel_8_9_flags"
+mapfile -t BAZEL_8_9_FLAGS < <(sed -n 's/^common //p' "$REPO/e2e/bazel_8_9.bazelrc")
+[ ${#BAZEL_8_9_FLAGS[@]} -gt 5 ] || fail "e2e/bazel_8_9.bazelrc lists no flags"
 cache=${RULES_SCRATCH_DISK_CACHE:+--disk_cache=$RULES_SCRATCH_DISK_CACHE}
 
 cd "$REPO/e2e/smoke"

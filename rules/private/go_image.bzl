@@ -121,12 +121,13 @@ def go_scratch_image(
       embed: go_library targets to build a binary from, as go_binary's `embed`.
       binary_path: where the binary goes in the image. Default
         `/app/<binary's name>`; with `embed`, the binary is named after its
-        package's folder, as `go build` would name it.
+        package's folder, as `go build` would name it. The binary's `data`
+        dependencies go below `<binary_path>.runfiles/`.
       essentials: names of scratch essentials to add, each as a layer below
         the binary's: any of "ca_certificates", "tzdata", "passwd", "tmp",
         "nsswitch" (see //rules/essentials).
       user: the user the binary runs as; default the conventional non-root
-        `65532:65532`.
+        `65532:65532` (`"nonroot"` by name needs the `passwd` essential).
       entrypoint: default `[binary_path]`.
       compression: of the binary's layer: "gzip" or "zstd" (see scratch_layer).
       source_date_epoch: the modification time of the binary's layer's

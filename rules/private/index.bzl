@@ -99,13 +99,13 @@ scratch_index = rule(
     doc = _DOC,
     attrs = dict({
         "image": attr.label(
-            doc = "The `scratch_image` (or `go_scratch_image`) to build for each platform.",
+            doc = "The `scratch_image` (or `go_scratch_image`) to build for each platform, through a transition on the target platform: its Go binaries are cross-compiled static and pure.",
             mandatory = True,
             providers = [ImageInfo],
             cfg = _platforms_transition,
         ),
         "platforms": attr.label_list(
-            doc = "The `platform` targets to build `image` for, in index order: Linux with one of the CPUs rules_scratch knows (x86_64, arm64, armv7, ppc64le, s390x, riscv64, x86_32).",
+            doc = "The `platform` targets to build `image` for, in index order: Linux with one of the CPUs rules_scratch knows (x86_64, arm64, armv7, ppc64le, s390x, riscv64, x86_32). Each manifest carries its platform, with the variant OCI expects (`arm64/v8`, `arm/v7`).",
             mandatory = True,
             allow_empty = False,
             providers = [platform_common.PlatformInfo],

@@ -285,7 +285,7 @@ scratch_layer = rule(
             allow_files = True,
         ),
         "tars": attr.string_keyed_label_dict(
-            doc = "Destination folder → tar files (`.tar`, `.tar.gz`, `.tgz`) whose entries are merged below it, as `ADD rootfs.tgz /` does. Entries keep their modes and owners; they are sorted and get the layer's fixed mtime (see `keep_tar_mtimes`). Setuid, setgid and sticky bits are kept; PAX records (xattrs) are dropped. `..` components, links that climb above the root (alone or through the archive's other symlinks), entries below a symlink, duplicate paths, names that are not UTF-8, sparse files, truncated archives and device nodes (see `allow_devices`) fail the build.",
+            doc = "Destination folder → tar files (`.tar`, `.tar.gz`, `.tgz`) whose entries are merged below it, as `ADD rootfs.tgz /` does. Entries keep their modes and owners; they are sorted and get the layer's fixed mtime (see `keep_tar_mtimes`). Setuid, setgid and sticky bits are kept; PAX records (xattrs) are dropped. `..` components, links that climb above the root (alone or through the archive's other symlinks), entries below a symlink, duplicate paths, names that are not UTF-8, sparse files, hard links to anything but a file of the archive, truncated archives and device nodes (see `allow_devices`) fail the build, naming the entry (see docs/hostile_input.md).",
             allow_files = [".tar", ".tar.gz", ".tgz"],
         ),
         "keep_tar_mtimes": attr.bool(doc = "Keep the modification times of the entries of `tars` instead of `source_date_epoch`."),

@@ -28,7 +28,7 @@ scratch_load = rule(
     doc = _DOC,
     attrs = {
         "image": attr.label(
-            doc = "The `scratch_image` to load, or a `scratch_index`, whose image for the machine's platform is loaded.",
+            doc = "The `scratch_image` to load, or a `scratch_index`, whose `tarball_platform` image is loaded (by default the platform Bazel builds on, if the index has it, else its first).",
             mandatory = True,
             providers = [[ImageInfo], [IndexInfo]],
         ),
