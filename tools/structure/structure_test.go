@@ -33,6 +33,17 @@ import (
 // The test binary is also the program command tests run in the images:
 // static (the go_test is pure), so it starts in an empty root.
 func TestMain(m *testing.M) {
+	if exe, err := os.Executable(); err == nil {
+		if f, err := elf.Open(exe); err == nil {
+			for _, p := range f.Progs {
+				if p.Type == elf.PT_INTERP {
+					fmt.Fprintln(os.Stderr, "this test binary is dynamically linked, so it cannot start in the empty images the tests run it in: run CGO_ENABLED=0 go test (bazel test builds it pure)")
+					os.Exit(1)
+				}
+			}
+			f.Close()
+		}
+	}
 	if os.Getenv("STRUCTURE_TEST_HELPER") == "1" {
 		wd, _ := os.Getwd()
 		fmt.Printf("args=%s uid=%d gid=%d cwd=%s greeting=%s\n", strings.Join(os.Args[1:], ","), os.Getuid(), os.Getgid(), wd, os.Getenv("GREETING"))
