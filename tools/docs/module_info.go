@@ -52,8 +52,8 @@ const (
 	moduleFunction = 3
 	moduleAspect   = 4
 
-	// RuleInfo, ProviderInfo, StarlarkFunctionInfo and AspectInfo all
-	// begin with their name and, but for the function, their doc.
+	// Every message read begins with its name and, but for
+	// StarlarkFunctionInfo, its doc (see walkNamed).
 	symbolName = 1
 	symbolDoc  = 2
 
@@ -113,14 +113,11 @@ func Decode(data []byte) ([]Symbol, error) {
 // decodeSymbol reads a RuleInfo, AspectInfo or ProviderInfo.
 func decodeSymbol(kind string, data []byte, attrField protowire.Number) (Symbol, error) {
 	s := Symbol{Kind: kind}
-	err := walk(data, func(num protowire.Number, msg []byte, _ uint64) error {
+	err := walkNamed(data, &s.Name, &s.Doc, func(num protowire.Number, msg []byte, _ uint64) error {
 		switch {
-		case num == symbolName:
-			s.Name = text(msg)
-		case num == symbolDoc:
-			s.Doc = text(msg)
 		case kind == "provider" && num == providerField:
-			f, err := decodeField(msg)
+			var f Field
+			err := walkNamed(msg, &f.Name, &f.Doc, nil)
 			s.Fields = append(s.Fields, f)
 			return err
 		case kind != "provider" && num == attrField:
@@ -141,12 +138,8 @@ func decodeSymbol(kind string, data []byte, attrField protowire.Number) (Symbol,
 
 func decodeAttr(data []byte) (Attr, error) {
 	var a Attr
-	err := walk(data, func(num protowire.Number, msg []byte, n uint64) error {
+	err := walkNamed(data, &a.Name, &a.Doc, func(num protowire.Number, msg []byte, n uint64) error {
 		switch num {
-		case symbolName:
-			a.Name = text(msg)
-		case symbolDoc:
-			a.Doc = text(msg)
 		case attrType:
 			a.Type = attrTypes[n]
 			if a.Type == "" {
@@ -162,22 +155,23 @@ func decodeAttr(data []byte) (Attr, error) {
 	return a, err
 }
 
-func decodeField(data []byte) (Field, error) {
-	var f Field
-	err := walk(data, func(num protowire.Number, msg []byte, _ uint64) error {
+func decodeParam(data []byte) (Param, error) {
+	var p Param
+	err := walkNamed(data, &p.Name, &p.Doc, func(num protowire.Number, msg []byte, n uint64) error {
 		switch num {
-		case symbolName:
-			f.Name = text(msg)
-		case symbolDoc:
-			f.Doc = text(msg)
+		case paramDefault:
+			p.Default = text(msg)
+		case paramMandatory:
+			p.Mandatory = n != 0
 		}
 		return nil
 	})
-	return f, err
+	return p, err
 }
 
 // decodeFunction reads a StarlarkFunctionInfo: a macro, with the
-// parameters' docs Bazel took from its docstring's Args section.
+// parameters' docs Bazel took from its docstring's Args section. Its doc
+// is field 3 (field 2 holds the parameters), so walkNamed does not apply.
 func decodeFunction(data []byte) (Symbol, error) {
 	s := Symbol{Kind: "macro"}
 	err := walk(data, func(num protowire.Number, msg []byte, _ uint64) error {
@@ -187,26 +181,31 @@ func decodeFunction(data []byte) (Symbol, error) {
 		case functionDoc:
 			s.Doc = text(msg)
 		case functionParameter:
-			var p Param
-			err := walk(msg, func(num protowire.Number, msg []byte, n uint64) error {
-				switch num {
-				case symbolName:
-					p.Name = text(msg)
-				case symbolDoc:
-					p.Doc = text(msg)
-				case paramDefault:
-					p.Default = text(msg)
-				case paramMandatory:
-					p.Mandatory = n != 0
-				}
-				return nil
-			})
+			p, err := decodeParam(msg)
 			s.Params = append(s.Params, p)
 			return err
 		}
 		return nil
 	})
 	return s, err
+}
+
+// walkNamed walks a message whose fields 1 and 2 are its name and doc
+// (RuleInfo, ProviderInfo, AspectInfo, AttributeInfo, ProviderFieldInfo,
+// FunctionParamInfo): it sets those and passes the other fields to fn, if
+// any.
+func walkNamed(data []byte, name, doc *string, fn func(num protowire.Number, msg []byte, n uint64) error) error {
+	return walk(data, func(num protowire.Number, msg []byte, n uint64) error {
+		switch {
+		case num == symbolName:
+			*name = text(msg)
+		case num == symbolDoc:
+			*doc = text(msg)
+		case fn != nil:
+			return fn(num, msg, n)
+		}
+		return nil
+	})
 }
 
 // walk calls fn for each field of a message: msg holds a length-delimited
