@@ -33,6 +33,16 @@ import (
 // The test binary is also the program command tests run in the images:
 // static (the go_test is pure), so it starts in an empty root.
 func TestMain(m *testing.M) {
+	if os.Getenv("STRUCTURE_TEST_HELPER") == "1" {
+		wd, _ := os.Getwd()
+		fmt.Printf("args=%s uid=%d gid=%d cwd=%s greeting=%s\n", strings.Join(os.Args[1:], ","), os.Getuid(), os.Getgid(), wd, os.Getenv("GREETING"))
+		_, err := os.Stat("/etc/hostname-of-host")
+		fmt.Fprintf(os.Stderr, "to stderr; host file visible: %v\n", err == nil)
+		code, _ := strconv.Atoi(os.Getenv("EXIT"))
+		os.Exit(code)
+	}
+	// The helper above started inside an image, so it is static; this run
+	// is the one that will copy it into images.
 	if exe, err := os.Executable(); err == nil {
 		if f, err := elf.Open(exe); err == nil {
 			for _, p := range f.Progs {
@@ -43,14 +53,6 @@ func TestMain(m *testing.M) {
 			}
 			f.Close()
 		}
-	}
-	if os.Getenv("STRUCTURE_TEST_HELPER") == "1" {
-		wd, _ := os.Getwd()
-		fmt.Printf("args=%s uid=%d gid=%d cwd=%s greeting=%s\n", strings.Join(os.Args[1:], ","), os.Getuid(), os.Getgid(), wd, os.Getenv("GREETING"))
-		_, err := os.Stat("/etc/hostname-of-host")
-		fmt.Fprintf(os.Stderr, "to stderr; host file visible: %v\n", err == nil)
-		code, _ := strconv.Atoi(os.Getenv("EXIT"))
-		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }
